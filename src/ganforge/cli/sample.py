@@ -1,0 +1,56 @@
+"""``ganforge sample`` and ``ganforge interpolate``: images (or text) from a trained run."""
+from __future__ import annotations
+
+import argparse
+
+from ..families import family_named, load_families
+from ..training.runs import read_run_info
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("sample", help="sample from a trained run")
+    p.add_argument("run", help="run folder or checkpoint file")
+    p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--label", type=int, help="class to sample (conditional models)")
+    p.add_argument("--truncation", type=float, help="truncation trick threshold, e.g. 0.7")
+    p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (text models)")
+    p.add_argument("--top-k", type=int, default=0, help="sample from the k most likely tokens (text models)")
+    p.add_argument("--prompt", help="prefix to continue (text models)")
+    p.add_argument("--out", help="grid.png, a folder, or samples.npz (images); a .txt file (text)")
+    p.add_argument("--device", default="cpu")
+    p.set_defaults(func=sample)
+
+    p = sub.add_parser("interpolate", help="walk between two latents (spherical interpolation)")
+    p.add_argument("run", help="run folder or checkpoint file")
+    p.add_argument("--steps", type=int, default=16)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--label", type=int)
+    p.add_argument("--truncation", type=float)
+    p.add_argument("--out", default="walk.gif", help="walk.gif (animation) or strip.png")
+    p.add_argument("--device", default="cpu")
+    p.set_defaults(func=interpolate)
+
+
+def _family(args):
+    load_families()
+    from pathlib import Path
+
+    target = Path(args.run)
+    run_dir = target.parent.parent if target.is_file() else target
+    if target.is_file() and not (run_dir / "run.json").is_file():
+        from ..training.checkpoint import read_metadata
+
+        return family_named(read_metadata(target).get("family", "image"))
+    return family_named(read_run_info(run_dir)["family"])
+
+
+def sample(args: argparse.Namespace) -> int:
+    family = _family(args)
+    return family.sample(args)
+
+
+def interpolate(args: argparse.Namespace) -> int:
+    from .image import interpolate_image
+
+    return interpolate_image(args)

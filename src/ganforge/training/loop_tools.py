@@ -1,0 +1,93 @@
+"""Small pieces of the training loop shared by every family: EMA, precision, stop signals, progress."""
+from __future__ import annotations
+
+import contextlib
+import copy
+import signal
+import sys
+import time
+from typing import Dict, Optional
+
+import torch
+from torch import nn
+from tqdm import tqdm
+
+
+class EMA:
+    """Exponential moving average of a module's weights (buffers are copied), with a warm-up ramp."""
+
+    def __init__(self, module: nn.Module, decay: float):
+        self.decay = decay
+        self.module = copy.deepcopy(module).eval().requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, source: nn.Module, step: int) -> None:
+        decay = min(self.decay, (1 + step) / (10 + step))
+        ema_params = list(self.module.parameters())
+        torch._foreach_lerp_(ema_params, [p.detach() for p in source.parameters()], 1.0 - decay)
+        for ema_b, b in zip(self.module.buffers(), source.buffers()):
+            ema_b.copy_(b)
+
+
+def autocast(device: torch.device, precision: str):
+    """The autocast context for a precision name (fp32 = no autocast)."""
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+    return torch.autocast(device.type, dtype=dtype)
+
+
+class StopSignal:
+    """Turns SIGINT/SIGTERM into a flag the loop checks, so it can save a checkpoint and exit cleanly."""
+
+    def __init__(self) -> None:
+        self.reason: Optional[str] = None
+        self._previous: Dict[int, object] = {}
+
+    def __enter__(self) -> "StopSignal":
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._previous[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread
+                pass
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.reason is not None:  # second Ctrl-C: stop now
+            raise KeyboardInterrupt
+        self.reason = signal.Signals(signum).name
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+class Progress:
+    """A tqdm bar on a terminal; one plain line per ``every`` updates when output is a file or pipe."""
+
+    def __init__(self, total: int, initial: int, enabled: bool, desc: str = "train", every: int = 10):
+        self.enabled = enabled
+        self.tty = enabled and sys.stderr.isatty()
+        self.every, self.count, self.total = every, 0, total
+        self.bar = tqdm(total=total, initial=initial, desc=desc, dynamic_ncols=True, unit="step") if self.tty else None
+        self.t0 = time.monotonic()
+
+    def update(self, step: int, postfix: Dict[str, float]) -> None:
+        text = " ".join(f"{k}={v:.3g}" for k, v in postfix.items())
+        if self.bar is not None:
+            self.bar.n = step
+            self.bar.set_postfix_str(text, refresh=True)
+        elif self.enabled:
+            self.count += 1
+            if self.count % self.every == 0 or step == self.total:
+                print(f"step {step}/{self.total} {text}", file=sys.stderr, flush=True)
+
+    def write(self, message: str) -> None:
+        if self.bar is not None:
+            self.bar.write(message)
+        elif self.enabled:
+            print(message, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
