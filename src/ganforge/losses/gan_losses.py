@@ -34,7 +34,7 @@ class GANLoss:
         raise NotImplementedError
 
     def penalty(self, critic: Critic, real: torch.Tensor, fake: torch.Tensor, labels: Optional[torch.Tensor],
-                generator: Optional[torch.Generator] = None) -> Optional[torch.Tensor]:
+                eps: Optional[torch.Tensor] = None) -> Optional[torch.Tensor]:
         """An extra discriminator term (None when the loss has none)."""
         return None
 
@@ -93,8 +93,8 @@ class WassersteinLoss(GANLoss):
 class WassersteinGPLoss(WassersteinLoss):
     """WGAN-GP: the Wasserstein loss plus a per-example gradient penalty instead of clipping."""
 
-    def penalty(self, critic, real, fake, labels, generator=None):
-        return self.cfg.gp_weight * gradient_penalty(critic, real, fake, labels, generator)
+    def penalty(self, critic, real, fake, labels, eps=None):
+        return self.cfg.gp_weight * gradient_penalty(critic, real, fake, labels, eps=eps)
 
     def after_discriminator_step(self, discriminator):
         pass

@@ -22,10 +22,15 @@ def per_example_grad_norm(critic: Critic, x: torch.Tensor, labels: Optional[torc
 
 
 def gradient_penalty(critic: Critic, real: torch.Tensor, fake: torch.Tensor, labels: Optional[torch.Tensor] = None,
-                     generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """mean_i (||grad critic(x_hat_i)|| - 1)^2 with x_hat_i = eps_i real_i + (1 - eps_i) fake_i."""
+                     generator: Optional[torch.Generator] = None, eps: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """mean_i (||grad critic(x_hat_i)|| - 1)^2 with x_hat_i = eps_i real_i + (1 - eps_i) fake_i.
+
+    ``eps`` (one weight per example, uniform in [0, 1)) is drawn from ``generator`` unless given.
+    """
     eps_shape = (real.shape[0],) + (1,) * (real.dim() - 1)
-    eps = torch.rand(eps_shape, generator=generator, device="cpu").to(real.device, real.dtype)
+    if eps is None:
+        eps = torch.rand(eps_shape[0], generator=generator, device="cpu")
+    eps = eps.reshape(eps_shape).to(real.device, real.dtype)
     x_hat = eps * real.detach() + (1 - eps) * fake.detach()
     return (per_example_grad_norm(critic, x_hat, labels) - 1).pow(2).mean()
 

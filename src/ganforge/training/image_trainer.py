@@ -119,7 +119,8 @@ class ImageTrainer:
 
     # ------------------------------------------------------------------ one step
     def batch(self, index: int, stream: int):
-        """This rank's slice of the global batch number ``index``: real images, labels, latents, fake labels."""
+        """This rank's slice of global batch ``index``: real images, labels, latents, fake labels and the
+        per-example weights of penalty interpolations (drawn for the global batch, then sliced)."""
         t, m = self.cfg.train, self.cfg.model
         per = t.batch_size // self.world
         lo, hi = self.rank * per, (self.rank + 1) * per
@@ -130,7 +131,8 @@ class ImageTrainer:
         z = torch.randn(t.batch_size, m.latent_dim, generator=g)[lo:hi].to(self.device)
         fake_labels = torch.randint(0, m.num_classes, (t.batch_size,), generator=g)[lo:hi].to(self.device) \
             if m.num_classes else None
-        return real, labels, z, fake_labels
+        eps = torch.rand(t.batch_size, generator=g)[lo:hi]
+        return real, labels, z, fake_labels, eps
 
     def train_step(self) -> None:
         t, step = self.cfg.train, self.step
@@ -138,14 +140,14 @@ class ImageTrainer:
         torch.manual_seed(t.seed * 1_000_003 + step)
         self.D.requires_grad_(True)
         for i in range(t.d_steps):
-            real, labels, z, fake_labels = self.batch(step * t.d_steps + i, stream=1)
+            real, labels, z, fake_labels, eps = self.batch(step * t.d_steps + i, stream=1)
             with autocast(self.device, prec):
                 with torch.no_grad():
                     fake = self.G(z, fake_labels)
                 real_logits = self.D(real, labels).float()
                 fake_logits = self.D(fake, fake_labels).float()
                 d_loss = self.loss.discriminator(real_logits, fake_logits)
-                penalty = self.loss.penalty(self.D, real, fake, labels)
+                penalty = self.loss.penalty(self.D, real, fake, labels, eps=eps)
                 if penalty is not None:
                     d_loss = d_loss + penalty
                 if self.cfg.loss.r1_weight > 0:
@@ -158,7 +160,7 @@ class ImageTrainer:
             self.loss.after_discriminator_step(self.D)
 
         self.D.requires_grad_(False)
-        _, _, z, fake_labels = self.batch(step, stream=2)
+        _, _, z, fake_labels, _ = self.batch(step, stream=2)
         with autocast(self.device, prec):
             g_logits = self.D(self.G(z, fake_labels), fake_labels).float()
             g_loss = self.loss.generator(g_logits)

@@ -1,0 +1,35 @@
+"""Shared test helpers: tiny configs and running the CLI as a user would (seconds each)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import List
+
+import pytest
+import torch
+
+from ganforge.config import RunConfig, from_dict, merge
+
+torch.set_num_threads(min(2, os.cpu_count() or 1))
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+def tiny_config(**sections) -> RunConfig:
+    """A DCGAN of width 8 on 256 embedded digits, batch 16, logging every 2 steps."""
+    base = {
+        "model": {"name": "dcgan", "width": 8, "latent_dim": 16},
+        "data": {"name": "embedded", "limit": 256},
+        "train": {"steps": 6, "batch_size": 16, "log_every": 2, "sample_every": 3, "checkpoint_every": 3,
+                  "ema_decay": 0.9, "keep_checkpoints": 5},
+    }
+    return from_dict(RunConfig, merge(base, sections))
+
+
+def run_cli(args: List[str], cwd: Path, timeout: float = 300, env=None) -> subprocess.CompletedProcess:
+    """Run ``ganforge ARGS`` in a fresh interpreter, as a user would."""
+    full_env = {**os.environ, "PYTHONPATH": str(SRC), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "ganforge.cli.main", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env=full_env)
