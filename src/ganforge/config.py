@@ -150,7 +150,7 @@ def from_dict(cls: Type[T], data: Dict[str, Any], prefix: str = "") -> T:
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = [k for k in data if k not in fields]
     if unknown:
-        raise ConfigError(f"unknown config key {prefix}{unknown[0]!r}; valid keys: "
+        raise ConfigError(f"unknown config key '{prefix}{unknown[0]}'; valid keys: "
                           f"{', '.join(prefix + k for k in fields)}")
     hints = typing.get_type_hints(cls)
     kwargs = {}

@@ -83,8 +83,9 @@ def train_image(args: argparse.Namespace) -> int:
     cfg = build_config(args)
     run_dir = run_folder(args, cfg)
     trainer = ImageTrainer(cfg, run_dir, quiet=args.quiet)
+    resumed = bool(args.resume) and trainer.resume()
     if trainer.main and not args.quiet:
-        what = "resuming" if args.resume else "training"
+        what = f"resuming at step {trainer.step}:" if resumed else "training"
         print(f"{what} {cfg.model.name} ({cfg.loss.name} loss) on {trainer.data.name} "
               f"({len(trainer.data)} images {tuple(trainer.data.image_shape)}) on {trainer.device}, "
               f"{trainer.world} process(es); run folder: {run_dir}", file=sys.stderr)

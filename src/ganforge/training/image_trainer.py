@@ -35,7 +35,8 @@ Hook = Callable[["ImageTrainer", int], None]
 
 class ImageTrainer:
     def __init__(self, cfg: RunConfig, run_dir: Path, quiet: bool = False, hooks: Optional[List[Hook]] = None):
-        self.cfg, self.run_dir, self.hooks = cfg, Path(run_dir), list(hooks or [])
+        self.cfg, self.run_dir, self.hooks, self.quiet = cfg, Path(run_dir), list(hooks or []), quiet
+        self.resumed_from: Optional[Path] = None
         ddp.init_from_env()
         self.world, self.rank = ddp.world_size(), ddp.rank()
         self.main = self.rank == 0
@@ -101,6 +102,9 @@ class ImageTrainer:
         return path
 
     def resume(self) -> bool:
+        """Load the newest readable checkpoint of the run folder; False when it has none yet."""
+        if self.resumed_from is not None:
+            return True
         path = latest_loadable(self.ckpt_dir)
         if path is None:
             return False
@@ -115,6 +119,7 @@ class ImageTrainer:
         restore_optimizer(self.opt_d, "optim_d", tensors, meta["optim_d"])
         restore_rng(tensors, meta["rng"])
         self.step = int(meta["step"])
+        self.resumed_from = path
         return True
 
     # ------------------------------------------------------------------ one step
@@ -242,7 +247,7 @@ class ImageTrainer:
         ddp.broadcast_parameters(self.model)
         self.bad_step = torch.tensor(-1, device=self.device)
         writer = SummaryWriter(str(self.run_dir / "tb")) if self.main else None
-        progress = Progress(t.steps, self.step, enabled=self.main)
+        progress = Progress(t.steps, self.step, enabled=self.main and not self.quiet)
         deadline = time.monotonic() + t.max_minutes * 60 if t.max_minutes else None
         start_step, start_time = self.step, time.monotonic()
         stop_reason = None
@@ -275,7 +280,7 @@ class ImageTrainer:
             progress.close()
             if writer is not None:
                 writer.close()
-        if self.main and stop_reason:
+        if self.main and stop_reason and not self.quiet:
             progress.write(f"stopped at step {self.step} ({stop_reason}); resume with: "
                            f"ganforge train --resume {self.run_dir}")
         self.stop_reason = stop_reason

@@ -1,0 +1,42 @@
+"""Typed configs: YAML + overrides, strict keys, types and ranges; saved beside every run and reloadable."""
+import pytest
+
+from ganforge.config import RunConfig, load_config, parse_overrides, save_yaml
+from ganforge.errors import ConfigError, GanforgeError
+from ganforge.registry import Registry
+
+
+def test_yaml_then_overrides_in_order(tmp_path):
+    (tmp_path / "c.yaml").write_text("model:\n  name: mlp\ntrain:\n  lr_g: 0.001\n  steps: 10\n")
+    cfg = load_config(RunConfig, tmp_path / "c.yaml", ["train.steps=20", "loss.name=hinge"])
+    assert (cfg.model.name, cfg.train.lr_g, cfg.train.steps, cfg.loss.name) == ("mlp", 0.001, 20, "hinge")
+    assert cfg.train.batch_size == RunConfig().train.batch_size
+
+
+def test_saved_config_reloads_identically(tmp_path):
+    cfg = load_config(RunConfig, overrides=["model.num_classes=10", "data.dir=/x", "train.max_minutes=2"])
+    save_yaml(cfg, tmp_path / "config.yaml")
+    assert load_config(RunConfig, tmp_path / "config.yaml") == cfg
+
+
+def test_int_accepted_for_float_but_not_bool_for_int():
+    assert load_config(RunConfig, overrides=["train.lr_g=1"]).train.lr_g == 1.0
+    with pytest.raises(ConfigError, match="must be int"):
+        load_config(RunConfig, overrides=["train.steps=true"])
+
+
+def test_section_must_be_mapping_and_override_syntax():
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config(RunConfig, base={"train": 3})
+    with pytest.raises(ConfigError, match="KEY=VALUE"):
+        parse_overrides(["train.steps"])
+
+
+def test_registry_suggests_and_rejects_duplicates():
+    reg = Registry("widget")
+    reg.register("alpha")(lambda: 1)
+    assert reg.create("alpha") == 1 and reg.names() == ["alpha"]
+    with pytest.raises(GanforgeError, match="did you mean 'alpha'"):
+        reg.get("alpah")
+    with pytest.raises(ValueError):
+        reg.register("alpha")(lambda: 2)
