@@ -83,6 +83,8 @@ class TrainConfig:
     device: str = option("auto", help="auto, cpu, cuda or cuda:N")
     precision: str = option("fp32", choices=("fp32", "bf16", "fp16"))
     threads: int = option(0, min=0, help="CPU threads (0 = torch default)")
+    channels_last: bool = option(True, help="channels-last memory layout for convolutional models")
+    compile: bool = option(False, help="torch.compile the generator and discriminator (pays on long runs)")
 
 
 @dataclass

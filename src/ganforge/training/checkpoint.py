@@ -132,6 +132,13 @@ def restore_optimizer(opt: torch.optim.Optimizer, prefix: str, tensors: Dict[str
         pid, key = name.split(".", 1)
         state.setdefault(int(pid), {})[key] = value
     opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    # safetensors stores tensors contiguous: give moments back their parameter's memory layout
+    # (e.g. channels-last), so that the resumed update runs the very same kernels
+    for group in opt.param_groups:
+        for param in group["params"]:
+            for key, value in opt.state.get(param, {}).items():
+                if torch.is_tensor(value) and value.shape == param.shape:
+                    opt.state[param][key] = torch.empty_like(param, dtype=value.dtype).copy_(value)
 
 
 # ----------------------------------------------------------------------------- RNG state

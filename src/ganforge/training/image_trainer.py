@@ -62,14 +62,16 @@ class ImageTrainer:
 
         torch.manual_seed(cfg.train.seed)
         self.model = create_model(config=cfg.model).to(self.device)
+        t = cfg.train
+        self.memory_format = torch.channels_last if t.channels_last else torch.contiguous_format
+        self.model.to(memory_format=self.memory_format)
         self.G, self.D = self.model.generator, self.model.discriminator
         self.loss = create_loss(cfg.loss)
-        t = cfg.train
-        fused = self.device.type == "cuda"
-        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=(t.beta1, t.beta2), foreach=not fused,
-                                      fused=fused or None)
-        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=t.lr_d, betas=(t.beta1, t.beta2), foreach=not fused,
-                                      fused=fused or None)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=(t.beta1, t.beta2), fused=True)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=t.lr_d, betas=(t.beta1, t.beta2), fused=True)
+        # compiled views share parameters with G and D; checkpoints and EMA use the plain modules
+        self.G_run = torch.compile(self.G) if t.compile else self.G
+        self.D_run = torch.compile(self.D) if t.compile else self.D
         self.ema = EMA(self.G, t.ema_decay) if t.ema_decay > 0 else None
         self.step = 0
         self.stats = Stats()
@@ -130,7 +132,7 @@ class ImageTrainer:
         per = t.batch_size // self.world
         lo, hi = self.rank * per, (self.rank + 1) * per
         idx = self.sampler.indices(index)[lo:hi].to(self.device)
-        real = to_unit_range(self.images[idx])
+        real = to_unit_range(self.images[idx]).contiguous(memory_format=self.memory_format)
         labels = self.labels[idx] if (self.labels is not None and m.num_classes) else None
         g = step_generator(t.seed, index, stream)
         z = torch.randn(t.batch_size, m.latent_dim, generator=g)[lo:hi].to(self.device)
@@ -140,17 +142,27 @@ class ImageTrainer:
         return real, labels, z, fake_labels, eps
 
     def train_step(self) -> None:
+        """``d_steps`` discriminator updates, then one generator update.
+
+        The last discriminator update uses the fakes that the generator update then reuses (as
+        the PyTorch DCGAN example does), so each step runs the generator forward only once.
+        """
         t, step = self.cfg.train, self.step
         prec = t.precision
         torch.manual_seed(t.seed * 1_000_003 + step)
+        _, _, z_g, labels_g, _ = self.batch(step, stream=2)
         self.D.requires_grad_(True)
         for i in range(t.d_steps):
             real, labels, z, fake_labels, eps = self.batch(step * t.d_steps + i, stream=1)
             with autocast(self.device, prec):
-                with torch.no_grad():
-                    fake = self.G(z, fake_labels)
-                real_logits = self.D(real, labels).float()
-                fake_logits = self.D(fake, fake_labels).float()
+                if i == t.d_steps - 1:
+                    fake_g = self.G_run(z_g, labels_g)
+                    fake, fake_labels = fake_g.detach(), labels_g
+                else:
+                    with torch.no_grad():
+                        fake = self.G_run(z, fake_labels)
+                real_logits = self.D_run(real, labels).float()
+                fake_logits = self.D_run(fake, fake_labels).float()
                 d_loss = self.loss.discriminator(real_logits, fake_logits)
                 penalty = self.loss.penalty(self.D, real, fake, labels, eps=eps)
                 if penalty is not None:
@@ -165,9 +177,8 @@ class ImageTrainer:
             self.loss.after_discriminator_step(self.D)
 
         self.D.requires_grad_(False)
-        _, _, z, fake_labels, _ = self.batch(step, stream=2)
         with autocast(self.device, prec):
-            g_logits = self.D(self.G(z, fake_labels), fake_labels).float()
+            g_logits = self.D_run(fake_g, labels_g).float()
             g_loss = self.loss.generator(g_logits)
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
@@ -217,8 +228,7 @@ class ImageTrainer:
     def log(self, writer, progress, t_start_step, t_start_time) -> None:
         values = self.stats.flush()
         elapsed = max(time.monotonic() - t_start_time, 1e-9)
-        values["images_per_s"] = (self.step - t_start_step) * self.cfg.train.batch_size * (self.cfg.train.d_steps + 1) \
-            / elapsed
+        values["images_per_s"] = (self.step - t_start_step) * self.cfg.train.batch_size / elapsed
         if self.main:
             for k, v in values.items():
                 writer.add_scalar(k, v, self.step)
