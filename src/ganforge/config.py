@@ -66,7 +66,7 @@ class LossConfig:
 
 @dataclass
 class TrainConfig:
-    steps: int = option(2000, min=1, help="generator steps")
+    steps: int = option(2000, min=0, help="generator steps (0 = no limit: stop at max_minutes)")
     max_minutes: float = option(0.0, min=0.0, help="stop after this wall time (0 = no limit)")
     batch_size: int = option(64, min=1)
     lr_g: float = option(2e-4, min=0.0)

@@ -27,6 +27,8 @@ def flags_to_config(args: argparse.Namespace) -> Dict[str, Any]:
     for (section, key), value in pick.items():
         if value is not None:
             out.setdefault(section, {})[key] = value
+    if args.max_minutes and args.steps is None:
+        out["train"]["steps"] = 0  # a time budget alone: no step limit
     if args.data_dir and not args.data:
         out.setdefault("data", {}).setdefault("name", "folder")
     return out

@@ -43,6 +43,8 @@ class ImageTrainer:
         self.device = ddp.pick_device(cfg.train.device)
         if cfg.train.threads:
             torch.set_num_threads(cfg.train.threads)
+        if cfg.train.steps == 0 and cfg.train.max_minutes == 0:
+            raise ConfigError("train.steps=0 means no step limit, so set a time budget: --max-minutes M")
         if cfg.train.precision == "fp16" and self.device.type != "cuda":
             raise ConfigError("precision fp16 needs a CUDA GPU; use --set train.precision=bf16 on CPU")
         if cfg.train.batch_size % self.world:
@@ -75,10 +77,13 @@ class ImageTrainer:
         self.ema = EMA(self.G, t.ema_decay) if t.ema_decay > 0 else None
         self.step = 0
         self.stats = Stats()
-        fixed = step_generator(t.seed, 0, stream=99)
-        self.fixed_z = torch.randn(64, cfg.model.latent_dim, generator=fixed).to(self.device)
+        # fixed latents for the sample grids: 64, or whole rows of one sample per class
         k = cfg.model.num_classes
-        self.fixed_labels = (torch.arange(64) % k).to(self.device) if k else None
+        self.grid_columns = k if 2 <= k <= 16 else 8
+        count = self.grid_columns * -(-64 // self.grid_columns)
+        fixed = step_generator(t.seed, 0, stream=99)
+        self.fixed_z = torch.randn(count, cfg.model.latent_dim, generator=fixed).to(self.device)
+        self.fixed_labels = (torch.arange(count) % k).to(self.device) if k else None
         self.ckpt_dir = self.run_dir / "checkpoints"
 
     # ------------------------------------------------------------------ checkpoints
@@ -220,7 +225,7 @@ class ImageTrainer:
     def write_samples(self, writer: Optional[SummaryWriter]) -> None:
         if not self.main:
             return
-        grid = make_grid(self.sample_grid(), nrow=8)
+        grid = make_grid(self.sample_grid(), nrow=self.grid_columns)
         save_png(grid, self.run_dir / "samples" / f"step_{self.step:07d}.png", scale=2)
         if writer is not None:
             writer.add_image("samples", grid, self.step, dataformats="HWC")
@@ -257,15 +262,15 @@ class ImageTrainer:
         ddp.broadcast_parameters(self.model)
         self.bad_step = torch.tensor(-1, device=self.device)
         writer = SummaryWriter(str(self.run_dir / "tb")) if self.main else None
-        progress = Progress(t.steps, self.step, enabled=self.main and not self.quiet)
         deadline = time.monotonic() + t.max_minutes * 60 if t.max_minutes else None
+        progress = Progress(t.steps or None, self.step, enabled=self.main and not self.quiet, deadline=deadline)
         start_step, start_time = self.step, time.monotonic()
         stop_reason = None
         self.G.train()
         self.D.train()
         try:
             with StopSignal() as signals:
-                while self.step < t.steps:
+                while t.steps == 0 or self.step < t.steps:
                     self.train_step()
                     s = self.step
                     if s % t.log_every == 0 or s == t.steps:

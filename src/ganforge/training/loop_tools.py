@@ -63,24 +63,31 @@ class StopSignal:
 
 
 class Progress:
-    """A tqdm bar on a terminal; one plain line per ``every`` updates when output is a file or pipe."""
+    """A tqdm bar on a terminal; one plain line per ``every`` updates when output is a file or pipe.
 
-    def __init__(self, total: int, initial: int, enabled: bool, desc: str = "train", every: int = 10):
-        self.enabled = enabled
+    ``total=None`` means no step limit; with a ``deadline`` (time.monotonic) the time left is shown.
+    """
+
+    def __init__(self, total: Optional[int], initial: int, enabled: bool, desc: str = "train", every: int = 10,
+                 deadline: Optional[float] = None):
+        self.enabled, self.deadline = enabled, deadline
         self.tty = enabled and sys.stderr.isatty()
         self.every, self.count, self.total = every, 0, total
         self.bar = tqdm(total=total, initial=initial, desc=desc, dynamic_ncols=True, unit="step") if self.tty else None
-        self.t0 = time.monotonic()
 
     def update(self, step: int, postfix: Dict[str, float]) -> None:
         text = " ".join(f"{k}={v:.3g}" for k, v in postfix.items())
+        if self.deadline is not None:
+            left = max(0, int(self.deadline - time.monotonic()))
+            text += f" left={left // 60}:{left % 60:02d}"
         if self.bar is not None:
             self.bar.n = step
             self.bar.set_postfix_str(text, refresh=True)
         elif self.enabled:
             self.count += 1
             if self.count % self.every == 0 or step == self.total:
-                print(f"step {step}/{self.total} {text}", file=sys.stderr, flush=True)
+                of = f"/{self.total}" if self.total else ""
+                print(f"step {step}{of} {text}", file=sys.stderr, flush=True)
 
     def write(self, message: str) -> None:
         if self.bar is not None:
