@@ -10,7 +10,7 @@ def add_parser(sub) -> None:
     t = fsub.add_parser("train", help="train the domain classifier (28x28 digits or clothes), seeded")
     t.add_argument("--data", default="mnist", help="mnist or fashion-mnist (default mnist)")
     t.add_argument("--data-dir", help="folder holding the IDX files (default: $GANFORGE_DATA)")
-    t.add_argument("--epochs", type=float, default=2.0)
+    t.add_argument("--epochs", type=float, default=3.0)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--limit", type=int, default=0, help="train on the first N images only (0 = all)")
     t.add_argument("--threads", type=int, default=0, help="CPU threads (0 = torch default)")

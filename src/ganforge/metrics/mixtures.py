@@ -112,7 +112,7 @@ class MixtureRun:
     eval_samples: int = 2500
 
 
-def train_mixture(run: MixtureRun, quiet: bool = False) -> Dict[str, float]:
+def train_mixture(run: MixtureRun, quiet: bool = False, progress: int = 0) -> Dict[str, float]:
     """Train an MLP GAN on a 2D mixture; returns the coverage of ``eval_samples`` EMA samples and wall time."""
     mix = mixture(run.mixture)
     torch.manual_seed(run.seed)
@@ -124,9 +124,10 @@ def train_mixture(run: MixtureRun, quiet: bool = False) -> Dict[str, float]:
     ema = EMA(G, run.ema_decay) if run.ema_decay > 0 else None
     data_gen = torch.Generator().manual_seed(run.seed + 1)
     n = run.batch_size * run.pack
+    scale = float(np.abs(mix.centres).max())   # train on data scaled to [-1, 1]
     t0 = time.monotonic()
     for step in tqdm(range(run.steps), desc=f"2D {run.mixture}", disable=True if quiet else None, unit="step"):
-        real = mix.sample(n, data_gen)
+        real = mix.sample(n, data_gen) / scale
         fake = G(torch.randn(n, run.latent_dim))
         d_loss = loss.discriminator(D(real), D(fake.detach()))
         penalty = loss.penalty(D, real, fake, None)
@@ -144,9 +145,13 @@ def train_mixture(run: MixtureRun, quiet: bool = False) -> Dict[str, float]:
         opt_g.step()
         if ema is not None:
             ema.update(G, step)
+        if progress and (step + 1) % progress == 0:
+            with torch.no_grad():
+                probe = (ema.module if ema is not None else G)(torch.randn(2500, run.latent_dim)).numpy() * scale
+            print(f"step {step + 1}: {mixture_quality(probe, mix)}", flush=True)
     seconds = time.monotonic() - t0
     final = ema.module if ema is not None else G
     with torch.no_grad():
         z = torch.randn(run.eval_samples, run.latent_dim, generator=torch.Generator().manual_seed(run.seed + 2))
-        samples = final(z).numpy()
+        samples = final(z).numpy() * scale
     return {**mixture_quality(samples, mix), "seconds": seconds}
