@@ -85,6 +85,10 @@ class TrainConfig:
     threads: int = option(0, min=0, help="CPU threads (0 = torch default)")
     channels_last: bool = option(True, help="channels-last memory layout for convolutional models")
     compile: bool = option(False, help="torch.compile the generator and discriminator (pays on long runs)")
+    eval_every: int = option(0, min=0, help="score samples every N steps into metrics.jsonl (0 = off)")
+    eval_metrics: str = option("fid", help="metrics for eval_every, the first picks the best checkpoint")
+    eval_samples: int = option(2000, min=10, help="samples scored at each evaluation")
+    eval_ref: str = option("auto", help="reference for eval_every (auto: the data set's test split)")
 
 
 @dataclass

@@ -22,6 +22,8 @@ def flags_to_config(args: argparse.Namespace) -> Dict[str, Any]:
         ("data", "mirror"): args.mirror, ("train", "steps"): args.steps,
         ("train", "max_minutes"): args.max_minutes, ("train", "batch_size"): args.batch_size,
         ("train", "seed"): args.seed, ("train", "device"): args.device, ("train", "precision"): args.precision,
+        ("train", "eval_every"): getattr(args, "eval_every", None),
+        ("train", "eval_metrics"): getattr(args, "eval_metrics", None),
     }
     out: Dict[str, Any] = {}
     for (section, key), value in pick.items():
@@ -84,7 +86,10 @@ def train_image(args: argparse.Namespace) -> int:
 
     cfg = build_config(args)
     run_dir = run_folder(args, cfg)
-    trainer = ImageTrainer(cfg, run_dir, quiet=args.quiet)
+    from ..metrics.training_hook import eval_hooks
+
+    hooks = eval_hooks(cfg, run_dir, quiet=args.quiet) if ddp.is_main() else []
+    trainer = ImageTrainer(cfg, run_dir, quiet=args.quiet, hooks=hooks)
     resumed = bool(args.resume) and trainer.resume()
     if trainer.main and not args.quiet:
         what = f"resuming at step {trainer.step}:" if resumed else "training"

@@ -33,6 +33,8 @@ def add_parser(sub) -> None:
                    help="override a config key, e.g. --set train.lr_g=1e-4 (repeatable)")
     p.add_argument("--resume", metavar="RUN", help="continue the run in this folder from its newest checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--eval-every", type=int, help="score samples every N steps (metrics.jsonl, best checkpoint)")
+    p.add_argument("--eval-metrics", help="metrics for --eval-every, e.g. fid,kid (the first picks the best)")
     p.set_defaults(func=run)
 
 

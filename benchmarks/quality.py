@@ -1,0 +1,172 @@
+"""Train and evaluate a set of configurations on a CPU; print FID, KID, IS, precision, recall, modes, wall time.
+
+    python benchmarks/quality.py                       # everything (needs $GANFORGE_DATA with mnist/)
+    python benchmarks/quality.py --only mixtures       # the 2D mixtures only (no data needed)
+    python benchmarks/quality.py --only mnist --steps 1500 --n 10000
+
+Sections:
+- mnist:    model x loss on MNIST, scored against mnist:test with the domain classifier; the floor
+            (real train images vs the test split, same protocol) is printed beside the table;
+- stacked:  Stacked MNIST (1000 modes): modes covered by 26,000 samples and KL(modes || uniform);
+- mixtures: 8 Gaussians on a ring, 25 on a grid: modes covered and share of high-quality samples.
+The domain classifier must exist (``ganforge features train --data mnist``). Results also go to
+``--out`` as JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from ganforge.config import RunConfig, from_dict  # noqa: E402
+from ganforge.data import load_split  # noqa: E402
+from ganforge.metrics import Evaluator  # noqa: E402
+from ganforge.metrics.mixtures import MixtureRun, train_mixture  # noqa: E402
+from ganforge.metrics.stacked_mnist import stacked_mnist_coverage  # noqa: E402
+from ganforge.sampling import LoadedGenerator  # noqa: E402
+from ganforge.training.image_trainer import ImageTrainer  # noqa: E402
+
+MNIST_CONFIGS = [("dcgan", "nonsaturating"), ("dcgan", "hinge"), ("mlp", "nonsaturating")]
+PACGAN_ANCHORS = "PacGAN (Lin et al.) on Stacked MNIST: DCGAN 99 modes / KL 3.40, Unrolled GAN 48.7 / 4.32, " \
+                 "VEEGAN 150 / 2.95, PacDCGAN2 1000 / 0.06"
+
+
+def train_image_gan(run_dir: Path, model: str, loss: str, data: str, steps: int, channels: int = 1, width: int = 32,
+                    batch: int = 64, extra: dict = None) -> float:
+    cfg = {"model": {"name": model, "channels": channels, "width": width},
+           "loss": {"name": loss}, "data": {"name": data, "dir": os.environ.get("GANFORGE_DATA")},
+           "train": {"steps": steps, "batch_size": batch, "log_every": 100, "sample_every": steps,
+                     "checkpoint_every": steps, "threads": torch.get_num_threads()}}
+    for section, values in (extra or {}).items():
+        cfg[section].update(values)
+    t0 = time.monotonic()
+    ImageTrainer(from_dict(RunConfig, cfg), run_dir, quiet=True).fit()
+    return time.monotonic() - t0
+
+
+def mnist_section(args, root: Path) -> list:
+    ev = Evaluator("mnist:test")
+    opts = {"kid_subset_size": min(1000, args.n)}
+    rows = []
+    floor = ev.score(load_split("mnist:train", None).images[:args.n], "fid,kid,is,pr", source="real mnist:train",
+                     options=opts)
+    rows.append({"config": "floor: real train vs test", **floor.values, "seconds": 0.0})
+    card = floor.card
+    for model, loss in MNIST_CONFIGS:
+        run = root / f"{model}-{loss}"
+        width = 32 if model == "dcgan" else 16
+        seconds = train_image_gan(run, model, loss, "mnist", args.steps, width=width,
+                                  extra={"model": {"dropout": 0.3}} if model == "mlp" else None)
+        images = LoadedGenerator.load(run).sample(args.n, seed=0)
+        score = ev.score(images, "fid,kid,is,pr", source=str(run), options=opts)
+        rows.append({"config": f"{model} width {width} x {loss}, {args.steps} steps", **score.values,
+                     "seconds": seconds})
+        print(f"  {rows[-1]['config']}: FID {score.values['fid']:.3g} ({seconds:.0f} s)", file=sys.stderr)
+    return [{"card": card.to_dict(), "rows": rows}]
+
+
+def stacked_section(args, root: Path) -> list:
+    from ganforge.metrics.features import create_extractor
+
+    classifier = create_extractor("mnist-classifier")
+    run = root / "stacked"
+    seconds = train_image_gan(run, "dcgan", args.stacked_loss, "stacked-mnist", args.stacked_steps, channels=3,
+                              width=args.stacked_width, extra={"train": {"lr_g": 2e-4, "lr_d": 2e-4}})
+    images = LoadedGenerator.load(run).sample(26000, seed=0)
+    cov = stacked_mnist_coverage(images, classifier)
+    real = load_split("stacked-mnist:train").images[:26000]
+    floor = stacked_mnist_coverage(real, classifier)
+    return [{"config": f"dcgan width {args.stacked_width} x {args.stacked_loss}, {args.stacked_steps} steps",
+             **cov, "seconds": seconds, "classifier_sha256": classifier.weights_sha256},
+            {"config": "floor: real Stacked MNIST (26,000 images)", **floor, "seconds": 0.0}]
+
+
+def mixtures_section(args) -> list:
+    rows = []
+    for name in ("ring8", "grid25"):
+        run = MixtureRun(mixture=name, steps=args.mixture_steps, pack=args.pack, seed=0)
+        result = train_mixture(run, quiet=True)
+        rows.append({"config": f"{name}: MLP 3x{run.hidden}, {run.loss} + R1 {run.r1_weight}, pack {run.pack}, "
+                               f"{run.steps} steps", **result})
+        print(f"  {rows[-1]['config']}: {result}", file=sys.stderr)
+    return rows
+
+
+def fmt(v, spec=".3g"):
+    return "-" if v is None else format(v, spec)
+
+
+def print_tables(results: dict) -> None:
+    if "mnist" in results:
+        block = results["mnist"][0]
+        print("\nMNIST, scored against mnist:test (domain classifier features):")
+        print("| configuration | FID | KID | IS | precision | recall | wall time (s) |\n|---|---|---|---|---|---|---|")
+        for r in block["rows"]:
+            print(f"| {r['config']} | {fmt(r['fid'])} | {fmt(r['kid'])} ± {fmt(r['kid_std'], '.2g')} | "
+                  f"{fmt(r['is'])} | {fmt(r['precision'])} | {fmt(r['recall'])} | {r['seconds']:.0f} |")
+        c = block["card"]
+        print(f"protocol: {c['num_samples']} samples, seed {c['seed']}, reference {c['reference']} "
+              f"(sha256 {c['reference_sha256'][:16]}), {c['extractor']} (sha256 {c['extractor_sha256'][:16]}), "
+              f"resize {c['resize']}, ganforge {c['ganforge_version']}")
+    if "stacked" in results:
+        print("\nStacked MNIST (1000 modes, 26,000 samples, modes by the domain classifier on each channel):")
+        print("| configuration | modes | KL | wall time (s) |\n|---|---|---|---|")
+        for r in results["stacked"]:
+            print(f"| {r['config']} | {r['modes']} | {r['kl']:.3f} | {r['seconds']:.0f} |")
+        print(f"anchors: {PACGAN_ANCHORS}")
+    if "mixtures" in results:
+        print("\n2D mixtures (2,500 samples; high quality = within 3 std of a mode; a mode is covered with >= 10 "
+              "high-quality samples):")
+        print("| configuration | modes | high quality | KL | wall time (s) |\n|---|---|---|---|---|")
+        for r in results["mixtures"]:
+            print(f"| {r['config']} | {r['modes']}/{r['num_modes']} | {r['high_quality']:.1%} | {r['kl']:.3f} | "
+                  f"{r['seconds']:.0f} |")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--only", default="mnist,stacked,mixtures", help="comma list of sections")
+    p.add_argument("--steps", type=int, default=1500, help="generator steps of each MNIST configuration")
+    p.add_argument("--n", type=int, default=10000, help="samples scored per MNIST configuration")
+    p.add_argument("--stacked-steps", type=int, default=3000)
+    p.add_argument("--stacked-width", type=int, default=32)
+    p.add_argument("--stacked-loss", default="nonsaturating")
+    p.add_argument("--mixture-steps", type=int, default=6000)
+    p.add_argument("--pack", type=int, default=1, help="PacGAN packing of the 2D discriminator")
+    p.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest on a busy 2-core machine)")
+    p.add_argument("--out", default="benchmarks/quality_results.json")
+    p.add_argument("--runs", help="keep the run folders here (default: a temporary folder)")
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    sections = [s.strip() for s in args.only.split(",") if s.strip()]
+    results, t0 = {}, time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(args.runs or tmp)
+        for section in sections:
+            print(f"[{section}]", file=sys.stderr)
+            if section == "mnist":
+                results["mnist"] = mnist_section(args, root)
+            elif section == "stacked":
+                results["stacked"] = stacked_section(args, root)
+            elif section == "mixtures":
+                results["mixtures"] = mixtures_section(args)
+            else:
+                p.error(f"unknown section {section!r}")
+    results["total_seconds"] = time.monotonic() - t0
+    results["command"] = "python " + " ".join(sys.argv)
+    print_tables(results)
+    print(f"\ntotal wall time {results['total_seconds']:.0f} s on {args.threads} thread(s)")
+    Path(args.out).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""``ganforge eval SOURCE --ref REF --metrics fid,kid,is,pr``: scores printed with their protocol card.
+
+SOURCE is dispatched by type: a run folder of the image family is sampled on the fly (``--n``
+images, ``--seed``); a run of another family goes to that family's ``evaluate`` function (text
+runs, for instance); a folder of images or an .npz is read as is.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..errors import GanforgeError
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("eval", help="evaluate a run, image folder or .npz: FID, KID, IS, precision/recall",
+                       description="Evaluate generated images against a reference set; every score is printed "
+                                   "with its protocol card (samples, reference hash, extractor hash, resize, seed).")
+    p.add_argument("source", help="run folder, image folder or .npz of uint8 images")
+    p.add_argument("--ref", default="mnist:test", help="mnist:test, fashion-mnist:train, embedded, an image folder, "
+                                                        "an .npz of images or saved statistics (default mnist:test)")
+    p.add_argument("--metrics", default="fid,kid,is,pr,dc", help="comma list from: fid, kid, is, pr, dc")
+    p.add_argument("--n", type=int, default=10000, help="number of generated samples (default 10000)")
+    p.add_argument("--seed", type=int, default=0, help="sampling and subset seed")
+    p.add_argument("--extractor", default="auto", help="auto, mnist-classifier, fashion-mnist-classifier, inception")
+    p.add_argument("--weights", help="weights file of the extractor (default: the cache)")
+    p.add_argument("--data-dir", help="folder holding the reference data files (default: $GANFORGE_DATA)")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--kid-subsets", type=int, default=100)
+    p.add_argument("--kid-subset-size", type=int, default=1000)
+    p.add_argument("--is-splits", type=int, default=10)
+    p.add_argument("--pr-k", type=int, default=3, help="k of the precision/recall manifolds")
+    p.add_argument("--dc-k", type=int, default=5, help="k of density/coverage")
+    p.add_argument("--floor", metavar="SPLIT", help="also score real images (e.g. mnist:train) under the same "
+                                                    "protocol: the best score a generator can reach")
+    p.add_argument("--out", help="write the score and its card to this .json")
+    p.add_argument("--compare", metavar="SCORE_JSON", help="print the difference to a saved score (refused when "
+                                                           "its protocol differs)")
+    p.add_argument("--save-ref", metavar="FILE", help="also save the reference statistics (.npz) to this file")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads (0 = torch default)")
+    p.set_defaults(func=run)
+
+
+def options_of(args: argparse.Namespace) -> dict:
+    return {"kid_subsets": args.kid_subsets, "kid_subset_size": args.kid_subset_size, "is_splits": args.is_splits,
+            "pr_k": args.pr_k, "dc_k": args.dc_k}
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..metrics.sources import is_run, run_family
+
+    source = Path(args.source)
+    if is_run(source) and run_family(source) != "image":
+        from ..families import family_named, load_families
+
+        load_families()
+        family = family_named(run_family(source))
+        if family.evaluate is None:
+            raise GanforgeError(f"runs of the {family.name} family cannot be evaluated by this ganforge yet")
+        return family.evaluate(args)
+    return evaluate_images(args)
+
+
+def evaluate_images(args: argparse.Namespace) -> int:
+    import torch
+
+    from ..metrics.evaluate import Evaluator, Score
+    from ..metrics.registry import parse_metric_names
+    from ..metrics.sources import is_run, load_images, sample_run
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.n < 1:
+        raise GanforgeError(f"--n must be >= 1 (got {args.n})")
+    names = parse_metric_names(args.metrics)
+    baseline = _read_score(Path(args.compare)) if args.compare else None
+    evaluator = Evaluator(args.ref, args.extractor, args.weights, args.data_dir, args.device)
+    if is_run(Path(args.source)):
+        images, name = sample_run(Path(args.source), args.n, args.seed, args.device)
+    else:
+        images, name = load_images(args.source, args.data_dir)
+        images = images[:args.n]
+    score = evaluator.score(images, names, args.seed, name, options_of(args))
+    print(score)
+    if "extractor_test_accuracy" in score.extra:
+        print(f"  extractor test accuracy: {score.extra['extractor_test_accuracy']:.4f}")
+    if args.floor:
+        real, real_name = load_images(args.floor, args.data_dir, what="floor")
+        floor = evaluator.score(real[:len(images)], names, args.seed, f"floor: real {real_name}", options_of(args))
+        print(floor)
+        score.extra["floor"] = floor.to_dict()
+    if args.out:
+        Path(args.out).write_text(json.dumps(score.to_dict(), indent=2))
+        print(f"wrote {args.out}")
+    if args.save_ref:
+        print(f"wrote reference statistics {evaluator.save_reference(args.save_ref)}")
+    if baseline is not None:
+        diff = score.compare(baseline)
+        print(f"difference to {args.compare}: " + "  ".join(f"{k} {v:+.4g}" for k, v in diff.items()))
+    return 0
+
+
+def _read_score(path: Path):
+    from ..metrics.evaluate import Score
+
+    try:
+        return Score.from_dict(json.loads(path.read_text()))
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise GanforgeError(f"{path} is not a score written by `ganforge eval --out` ({type(exc).__name__})") from None
