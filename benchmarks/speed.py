@@ -129,14 +129,13 @@ def child_sample(args) -> dict:
 
 
 def child_features(args) -> dict:
-    from ganforge.data.images import to_unit_range
     from ganforge.metrics.features import create_extractor
 
     extractor = create_extractor("mnist-classifier")
     images = (torch.rand(1000, 1, 28, 28) * 255).to(torch.uint8)
 
     def step():
-        extractor.features(images)
+        extractor.extract(images)
 
     done, elapsed = timed(step, args.seconds)
     return {"images_per_s": done * len(images) / elapsed, "peak_rss_mb": peak_rss_mb()}
@@ -164,10 +163,27 @@ def main() -> None:
     parser.add_argument("--data-dir", default=os.environ.get("GANFORGE_DATA"))
     parser.add_argument("--child", choices=sorted(CHILDREN), help=argparse.SUPPRESS)
     parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument("--quality", action="store_true",
+                        help="time to quality: FID of the baseline and of ganforge after fixed wall-clock budgets")
+    parser.add_argument("--budgets", default="1,3,10", help="minutes of training for --quality (default 1,3,10)")
+    parser.add_argument("--same-steps", type=int, default=1000,
+                        help="--quality: steps of the fp32 vs bf16 check on the baseline architecture")
+    parser.add_argument("--quality-child", help=argparse.SUPPRESS)
+    parser.add_argument("--quality-out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.child:
         print(json.dumps(CHILDREN[args.child](args)))
+        return
+    if args.quality or args.quality_child:
+        import time_to_quality
+
+        if args.quality_child:
+            budgets = [float(b) * 60 for b in args.budgets.split(",") if b]
+            print(json.dumps(time_to_quality.child(args.quality_child, budgets, args.same_steps, args.data_dir,
+                                                   Path(args.quality_out), args.threads)))
+        else:
+            time_to_quality.run(args)
         return
 
     print(f"torch {torch.__version__}, {args.threads} threads, {os.cpu_count()} CPUs, data: "

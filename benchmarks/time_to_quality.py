@@ -1,0 +1,143 @@
+"""Time to quality: FID reached by the textbook baseline and by ganforge within fixed wall-clock budgets.
+
+Run through ``python benchmarks/speed.py --quality``. Each configuration trains in a child
+process; when its training clock (sampling time excluded) passes a budget, it writes 10,000
+seeded samples to an .npz. The parent then scores every .npz with ``ganforge.metrics.evaluate``
+(FID against the MNIST test split, features of ganforge's MNIST domain classifier) and prints
+the table, with the FID floor (real train split vs test split, same extractor) beside it.
+
+A second check trains the baseline architecture in ganforge with fp32 and with bf16 for the same
+number of steps and compares their FIDs (bf16 may be the default only if it costs <= 10 %).
+Baseline samples are 32 px; they are resized to 28 px (bilinear, antialiased) for the classifier.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import numpy as np
+import torch
+
+SAMPLES = 10000
+
+
+def write_samples(images: torch.Tensor, path: Path) -> None:
+    from ganforge.data.images import resize_uint8
+
+    if images.shape[-1] != 28:
+        images = resize_uint8(images, 28)
+    np.savez(path, images=images[:, 0].numpy())
+
+
+def ganforge_sampler(trainer):
+    from ganforge.data.images import to_uint8
+
+    G = trainer.ema.module if trainer.ema is not None else trainer.G
+
+    @torch.no_grad()
+    def sample(n: int) -> torch.Tensor:
+        was = G.training
+        G.eval()
+        g = torch.Generator().manual_seed(0)
+        z = torch.randn(n, trainer.cfg.model.latent_dim, generator=g)
+        out = torch.cat([to_uint8(G(z[i:i + 1000])) for i in range(0, n, 1000)])
+        G.train(was)
+        return out
+
+    return sample
+
+
+def child(name: str, budgets_s: List[float], steps: int, data_dir, out_dir: Path, threads: int) -> List[dict]:
+    """Train ``name`` until each budget (seconds of training) or ``steps``; write samples at each mark."""
+    torch.set_num_threads(threads)
+    sys.path.insert(0, str(Path(__file__).parent))
+    import speed
+
+    if name == "baseline":
+        from textbook_dcgan import TextbookDCGAN
+
+        from ganforge.config import DataConfig
+        from ganforge.data import load_dataset
+
+        data = load_dataset(DataConfig(**speed.data_config(data_dir)), 28, 1)
+        gan = TextbookDCGAN(data.images[:, 0].numpy(), batch_size=speed.BATCH)
+        run_chunk, sample = (lambda k: gan.train(steps=k)), gan.sample
+        step_count = lambda: gan.steps  # noqa: E731
+    else:
+        trainer = speed.make_trainer(name, data_dir, Path(tempfile.mkdtemp()))
+
+        def run_chunk(k: int) -> None:
+            for _ in range(k):
+                trainer.train_step()
+
+        sample, step_count = ganforge_sampler(trainer), (lambda: trainer.step)
+    marks = sorted(budgets_s) if budgets_s else []
+    clock, results = 0.0, []
+    while True:
+        start = time.perf_counter()
+        run_chunk(10)
+        clock += time.perf_counter() - start
+        due = (marks and clock >= marks[0]) or (not marks and step_count() >= steps)
+        if due:
+            path = out_dir / f"{name}-{len(results)}.npz"
+            write_samples(sample(SAMPLES), path)
+            results.append({"budget_s": marks.pop(0) if marks else None, "train_s": clock, "steps": step_count(),
+                            "npz": str(path)})
+            if not marks:
+                return results
+
+
+def run(args) -> None:
+    from ganforge.data import load_split
+    from ganforge.metrics import evaluate
+
+    out_dir = Path(tempfile.mkdtemp(prefix="ganforge-quality-"))
+    budgets = [float(b) * 60 for b in args.budgets.split(",")]
+    plan: Dict[str, dict] = {"baseline": {"budgets": budgets}, "ganforge-fast": {"budgets": budgets},
+                             "ganforge-same-fp32": {"steps": args.same_steps},
+                             "ganforge-same-bf16": {"steps": args.same_steps}}
+    results: Dict[str, List[dict]] = {}
+    for name, what in plan.items():
+        cmd = [sys.executable, str(Path(__file__).parent / "speed.py"), "--quality-child", name, "--threads",
+               str(args.threads), "--quality-out", str(out_dir),
+               "--budgets", ",".join(str(b / 60) for b in what.get("budgets", [])),
+               "--same-steps", str(what.get("steps", 0))]
+        if args.data_dir:
+            cmd += ["--data-dir", str(args.data_dir)]
+        print(f"training {name} ({'budgets ' + args.budgets + ' min' if 'budgets' in what else str(what['steps']) + ' steps'})",
+              flush=True)
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"{name} failed: {proc.stderr.strip().splitlines()[-1]}")
+        results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+
+    def fid(npz: str) -> float:
+        return evaluate(npz, ref="mnist:test", metrics="fid", extractor="mnist-classifier",
+                        data_dir=args.data_dir, num_samples=SAMPLES).values["fid"]
+
+    train_split = load_split("mnist:train", args.data_dir).images[:SAMPLES]
+    floor_path = out_dir / "real-train.npz"
+    np.savez(floor_path, images=train_split[:, 0].numpy())
+    floor = fid(str(floor_path))
+    print(f"\nFID (MNIST test split, {SAMPLES} samples, mnist-classifier features); floor = real train vs test: "
+          f"{floor:.3f}")
+    print(f"{'configuration':28s} {'budget':>7s} {'steps':>7s} {'FID':>8s}")
+    for name in ("baseline", "ganforge-fast"):
+        for r in results[name]:
+            r["fid"] = fid(r["npz"])
+            print(f"{name:28s} {r['budget_s'] / 60:6.1f}m {r['steps']:7d} {r['fid']:8.3f}")
+    same = {}
+    for name in ("ganforge-same-fp32", "ganforge-same-bf16"):
+        r = results[name][0]
+        r["fid"] = same[name] = fid(r["npz"])
+        print(f"{name:28s} {r['train_s'] / 60:6.1f}m {r['steps']:7d} {r['fid']:8.3f}")
+    ratio = same["ganforge-same-bf16"] / same["ganforge-same-fp32"]
+    print(f"bf16 / fp32 FID after {args.same_steps} steps (same architecture): {ratio:.3f} "
+          f"({'within' if ratio <= 1.10 else 'OUTSIDE'} the 10 % allowance)")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"floor": floor, "results": results}, indent=2))
