@@ -99,3 +99,25 @@ def test_idx_roundtrip(tmp_path):
     raw = b"\x00\x00\x08\x03" + b"".join(d.to_bytes(4, "big") for d in (2, 3, 4)) + values.numpy().tobytes()
     (tmp_path / "v").write_bytes(raw)
     assert torch.equal(read_idx(tmp_path / "v"), values)
+
+
+def write_idx(path, array):
+    raw = b"\x00\x00\x08" + bytes([array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
+    path.write_bytes(gzip.compress(raw + array.tobytes()))
+
+
+def test_fashion_mnist_from_a_local_folder_with_class_names(tmp_path):
+    import numpy as np
+
+    folder = tmp_path / "fashion-mnist"
+    folder.mkdir()
+    images = np.random.default_rng(0).integers(0, 255, (30, 28, 28), dtype=np.uint8)
+    write_idx(folder / "t10k-images-idx3-ubyte.gz", images)
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", np.arange(30, dtype=np.uint8) % 10)
+    data = load_dataset(DataConfig(name="fashion-mnist", split="test", dir=str(tmp_path)), 32, 1)
+    assert data.images.shape == (30, 1, 32, 32) and data.num_classes == 10
+    assert data.class_names[9] == "Ankle boot"
+    # the image/label counts must agree
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", np.arange(29, dtype=np.uint8) % 10)
+    with pytest.raises(DataError, match="image/label pair"):
+        load_dataset(DataConfig(name="fashion-mnist", split="test", dir=str(tmp_path)), 28, 1)

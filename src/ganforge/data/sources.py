@@ -53,7 +53,8 @@ MNIST = IdxFiles(
 
 FASHION_MNIST = IdxFiles(
     folder="fashion-mnist",
-    urls=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+    urls=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+          "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"),
     files={
         "train-images": ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d", None),
         "train-labels": ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe", None),
