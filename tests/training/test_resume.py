@@ -13,8 +13,9 @@ def final_tensors(run_dir):
     return {k: v for k, v in tensors.items() if not k.startswith("rng.")}, meta
 
 
-@pytest.mark.parametrize("model,loss,precision", [("dcgan", "nonsaturating", "fp32"), ("mlp", "wgan-gp", "fp32"),
-                                                  ("dcgan", "hinge", "bf16")])
+@pytest.mark.parametrize("model,loss,precision", [("dcgan", "nonsaturating", "fp32"), ("dcgan", "nonsaturating", "bf16"),
+                                                  ("mlp", "wgan-gp", "fp32"), ("mlp", "wgan-gp", "bf16"),
+                                                  ("upconv-dcgan", "hinge", "bf16")])
 def test_resume_is_exact(tmp_path, model, loss, precision):
     sections = dict(model={"name": model, "num_classes": 10}, loss={"name": loss, "r1_weight": 0.1},
                     train={"steps": 6, "d_steps": 2, "precision": precision})

@@ -23,9 +23,10 @@ def read_stats(run_dir):
     return [json.loads(line) for line in (run_dir / "stats.jsonl").read_text().splitlines()]
 
 
-def test_short_training_losses_move_as_expected(tmp_path):
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_short_training_losses_move_as_expected(tmp_path, precision):
     cfg = tiny_config(model={"width": 16}, data={"limit": 2048},
-                      train={"steps": 120, "batch_size": 32, "log_every": 1})
+                      train={"steps": 120, "batch_size": 32, "log_every": 1, "precision": precision})
     ImageTrainer(cfg, tmp_path / "r").fit()
     stats = read_stats(tmp_path / "r")
     first, last = stats[0], stats[-1]

@@ -26,7 +26,7 @@ from ..models import create_model
 from . import distributed as ddp
 from .checkpoint import (checkpoint_path, latest_loadable, load_checkpoint, load_module_state, optimizer_tensors,
                          prefixed, prune, restore_optimizer, restore_rng, rng_state, save_checkpoint, unprefixed)
-from .loop_tools import EMA, Progress, StopSignal, autocast
+from .loop_tools import EMA, Progress, StopSignal, autocast, resolve_precision
 from .runs import write_run_info
 from .stats import Stats
 
@@ -45,8 +45,12 @@ class ImageTrainer:
             torch.set_num_threads(cfg.train.threads)
         if cfg.train.steps == 0 and cfg.train.max_minutes == 0:
             raise ConfigError("train.steps=0 means no step limit, so set a time budget: --max-minutes M")
-        if cfg.train.precision == "fp16" and self.device.type != "cuda":
+        self.precision = resolve_precision(cfg.train.precision, self.device)
+        if self.precision == "fp16" and self.device.type != "cuda":
             raise ConfigError("precision fp16 needs a CUDA GPU; use --set train.precision=bf16 on CPU")
+        # fp16 needs loss scaling (one scaler per optimizer); a disabled scaler is a no-op
+        self.scaler_d = torch.amp.GradScaler("cuda", enabled=self.precision == "fp16")
+        self.scaler_g = torch.amp.GradScaler("cuda", enabled=self.precision == "fp16")
         if cfg.train.batch_size % self.world:
             raise ConfigError(f"batch size {cfg.train.batch_size} does not split over {self.world} processes; "
                               f"use a multiple of {self.world}")
@@ -97,7 +101,8 @@ class ImageTrainer:
         tensors.update(og, **od, **rng_t)
         meta = {"family": "image", "step": self.step, "model": self.cfg.model.name,
                 "model_config": _asdict(self.cfg.model), "optim_g": og_meta, "optim_d": od_meta, "rng": rng_meta,
-                "ema": self.ema is not None}
+                "ema": self.ema is not None,
+                "scalers": {"d": self.scaler_d.state_dict(), "g": self.scaler_g.state_dict()}}
         return tensors, meta
 
     def save(self) -> Path:
@@ -125,6 +130,9 @@ class ImageTrainer:
         restore_optimizer(self.opt_g, "optim_g", tensors, meta["optim_g"])
         restore_optimizer(self.opt_d, "optim_d", tensors, meta["optim_d"])
         restore_rng(tensors, meta["rng"])
+        if self.precision == "fp16" and meta.get("scalers", {}).get("d"):
+            self.scaler_d.load_state_dict(meta["scalers"]["d"])
+            self.scaler_g.load_state_dict(meta["scalers"]["g"])
         self.step = int(meta["step"])
         self.resumed_from = path
         return True
@@ -153,7 +161,7 @@ class ImageTrainer:
         the PyTorch DCGAN example does), so each step runs the generator forward only once.
         """
         t, step = self.cfg.train, self.step
-        prec = t.precision
+        prec = self.precision
         torch.manual_seed(t.seed * 1_000_003 + step)
         _, _, z_g, labels_g, _ = self.batch(step, stream=2)
         self.D.requires_grad_(True)
@@ -175,10 +183,12 @@ class ImageTrainer:
                 if self.cfg.loss.r1_weight > 0:
                     d_loss = d_loss + 0.5 * self.cfg.loss.r1_weight * r1_penalty(self.D, real, labels)
             self.opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
+            self.scaler_d.scale(d_loss).backward()
             ddp.average_gradients(self.D.parameters())
+            self.scaler_d.unscale_(self.opt_d)
             self.stats.report("grad_norm/d", _grad_norm(self.D))
-            self.opt_d.step()
+            self.scaler_d.step(self.opt_d)
+            self.scaler_d.update()
             self.loss.after_discriminator_step(self.D)
 
         self.D.requires_grad_(False)
@@ -186,10 +196,12 @@ class ImageTrainer:
             g_logits = self.D_run(fake_g, labels_g).float()
             g_loss = self.loss.generator(g_logits)
         self.opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
+        self.scaler_g.scale(g_loss).backward()
         ddp.average_gradients(self.G.parameters())
+        self.scaler_g.unscale_(self.opt_g)
         self.stats.report("grad_norm/g", _grad_norm(self.G))
-        self.opt_g.step()
+        self.scaler_g.step(self.opt_g)
+        self.scaler_g.update()
         if self.ema is not None:
             self.ema.update(self.G, step)
 

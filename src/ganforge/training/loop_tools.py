@@ -29,6 +29,17 @@ class EMA:
             ema_b.copy_(b)
 
 
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """``auto`` -> bf16 where the hardware runs it natively (CPUs with AVX512-BF16/AMX, Ampere+ GPUs), else fp32."""
+    if precision != "auto":
+        return precision
+    if device.type == "cuda":
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
+    if device.type == "cpu":
+        return "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
+    return "fp32"
+
+
 def autocast(device: torch.device, precision: str):
     """The autocast context for a precision name (fp32 = no autocast)."""
     if precision == "fp32":
