@@ -93,13 +93,13 @@ def child_baseline(args) -> dict:
     return {"images_per_s": images_per_s, "gflop_per_image": flops / 1e9, "peak_rss_mb": peak_rss_mb()}
 
 
-def make_trainer(name: str, data_dir, run_dir: Path):
+def make_trainer(name: str, data_dir, run_dir: Path, seed: int = 0):
     from ganforge.config import RunConfig, from_dict
     from ganforge.training.image_trainer import ImageTrainer
 
     model, size, precision, extra = CONFIGS[name]
     cfg = from_dict(RunConfig, {"model": {"name": model, "image_size": size}, "data": data_config(data_dir),
-                                "train": {"batch_size": BATCH, "precision": precision, **extra}})
+                                "train": {"batch_size": BATCH, "precision": precision, "seed": seed, **extra}})
     trainer = ImageTrainer(cfg, run_dir, quiet=True)
     trainer.bad_step = torch.tensor(-1)
     return trainer
@@ -168,6 +168,8 @@ def main() -> None:
     parser.add_argument("--budgets", default="1,3,10", help="minutes of training for --quality (default 1,3,10)")
     parser.add_argument("--same-steps", type=int, default=1000,
                         help="--quality: steps of the fp32 vs bf16 check on the baseline architecture")
+    parser.add_argument("--seeds", type=int, default=3, help="--quality: seeds of the fp32 vs bf16 check")
+    parser.add_argument("--skip-budgets", action="store_true", help="--quality: only the fp32 vs bf16 check")
     parser.add_argument("--quality-child", help=argparse.SUPPRESS)
     parser.add_argument("--quality-out", help=argparse.SUPPRESS)
     args = parser.parse_args()
