@@ -46,7 +46,9 @@ def ganforge_sampler(trainer):
         G.eval()
         g = torch.Generator().manual_seed(0)
         z = torch.randn(n, trainer.cfg.model.latent_dim, generator=g)
-        out = torch.cat([to_uint8(G(z[i:i + 1000])) for i in range(0, n, 1000)])
+        k = trainer.cfg.model.num_classes
+        y = torch.randint(0, k, (n,), generator=g) if k else None  # uniform classes, like the data
+        out = torch.cat([to_uint8(G(z[i:i + 1000], y[i:i + 1000] if k else None)) for i in range(0, n, 1000)])
         G.train(was)
         return out
 
