@@ -60,6 +60,8 @@ class TextTrainConfig:
     lr_g: float = option(1e-3, min=0.0, help="generator learning rate in the adversarial phase")
     lr_d: float = option(1e-4, min=0.0)
     grad_clip: float = option(5.0, min=0.0, help="clip generator gradient norm (0 = off)")
+    init_generator: Optional[str] = option(None, help="run folder or checkpoint whose generator weights start "
+                                           "this run (e.g. a finished MLE run: then set pretrain_steps=0)")
     seed: int = option(0, min=0)
     max_minutes: float = option(0.0, min=0.0, help="stop after this wall time (0 = no limit)")
     log_every: int = option(25, min=1)

@@ -16,6 +16,7 @@ from ..errors import CheckpointError, DataError
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
 SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
 VOCAB_FORMAT = "ganforge-vocab/1"
+VOCAB_FILE = "vocab.json"  # its name in a run folder
 
 
 class Vocab:

@@ -45,7 +45,7 @@ def pick(logits: torch.Tensor, temperature: float = 1.0, top_k: int = 0,
     if top_k and top_k < logits.shape[-1]:
         kth = logits.topk(top_k, dim=-1).values[..., -1:]
         logits = logits.masked_fill(logits < kth, float("-inf"))
-    cdf = F.softmax(logits, -1).cumsum(-1)
+    cdf = (logits - logits.amax(-1, keepdim=True)).exp_().cumsum_(-1)  # unnormalised: u is scaled instead
     u = torch.rand(len(logits), 1, generator=generator, device=logits.device) * cdf[:, -1:]
     return torch.searchsorted(cdf, u, right=True).clamp_(max=logits.shape[-1] - 1)[:, 0]
 
