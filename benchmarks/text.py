@@ -27,6 +27,7 @@ from ganforge.text.oracle import nll_oracle
 from ganforge.text.trainer import TextTrainer
 
 GANS = ("seqgan", "relgan", "textgan")
+ARGS = argparse.Namespace(lr_d=None)
 
 
 def config(name: str, data: dict, model: dict, train: dict) -> TextRunConfig:
@@ -39,6 +40,8 @@ def config(name: str, data: dict, model: dict, train: dict) -> TextRunConfig:
 def train(name, corpus, runs: Path, data, model, train_cfg, init=None) -> TextTrainer:
     t0 = time.time()
     extra = {"init_generator": str(init), "pretrain_steps": 0} if init else {}
+    if init and ARGS.lr_d:
+        extra["lr_d"] = ARGS.lr_d
     cfg = config(name, data, model, {**train_cfg, **extra})
     trainer = TextTrainer(cfg, runs / name, quiet=False, corpus=corpus)
     trainer.fit()
@@ -170,10 +173,13 @@ def main() -> None:
     p.add_argument("--seqgan-steps", type=int, default=50)
     p.add_argument("--relaxed-steps", type=int, default=300, help="adversarial steps of RelGAN / TextGAN")
     p.add_argument("--rollouts", type=int, default=8)
+    p.add_argument("--lr-d", type=float, help="discriminator learning rate of every GAN (default: each model's own)")
     p.add_argument("--samples", type=int, default=10000)
     p.add_argument("--temperatures", type=float, nargs="+", default=[0.7, 0.8, 0.9, 1.0, 1.2])
     p.add_argument("--nltk-hyps", type=int, default=20)
     args = p.parse_args()
+    global ARGS
+    ARGS = args
     torch.set_num_threads(args.threads)
     result = {"oracle": oracle_experiment, "coco": coco_experiment, "bleu": bleu_experiment}[args.part](args)
     out = Path(args.out)
