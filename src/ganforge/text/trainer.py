@@ -33,6 +33,7 @@ from .config import TextRunConfig
 from .data import TextCorpus, load_corpus
 from .metrics import nll_gen, nll_of_generated
 from .models import AdversarialContext, create_text_model
+from .models.nets import token_mask
 from .vocab import VOCAB_FILE, Vocab
 
 PHASES = ("pretrain_g", "pretrain_d", "adversarial")
@@ -145,6 +146,14 @@ class TextTrainer:
     def batch(self, index: int) -> torch.Tensor:
         return self.train_data[self.sampler.indices(index).to(self.device)]
 
+    def trim(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Drop the columns after the batch's longest sentence (all <pad>, outside the likelihood): same loss,
+        less work on short sentences such as COCO captions (~11 tokens in 33 columns)."""
+        if self.corpus.eos is None:
+            return tokens
+        longest = int(token_mask(tokens, self.corpus.eos).sum(1).max())
+        return tokens[:, :max(longest, 1)]
+
     def clip(self) -> None:
         if self.cfg.train.grad_clip > 0:
             norm = torch.nn.utils.clip_grad_norm_(self.G.parameters(), self.cfg.train.grad_clip)
@@ -155,7 +164,7 @@ class TextTrainer:
         torch.manual_seed(t.seed * 1_000_003 + self.step)
         phase, k = self.phase_of(self.step)
         if phase == "pretrain_g":
-            loss = self.G.nll(self.batch(self.step))
+            loss = self.G.nll(self.trim(self.batch(self.step)))
             self.opt_mle.zero_grad(set_to_none=True)
             loss.backward()
             self.clip()
