@@ -52,7 +52,7 @@ def family_named(name: str) -> Family:
     return FAMILIES[name]
 
 
-FAMILY_MODULES = ["ganforge.cli.image"]
+FAMILY_MODULES = ["ganforge.cli.image", "ganforge.cli.text"]
 
 
 def load_families() -> None:

@@ -20,8 +20,10 @@ def add_parser(sub) -> None:
     p.add_argument("source", help="run folder, image folder or .npz of uint8 images")
     p.add_argument("--ref", default="mnist:test", help="mnist:test, fashion-mnist:train, embedded, an image folder, "
                                                         "an .npz of images or saved statistics (default mnist:test)")
-    p.add_argument("--metrics", default="fid,kid,is,pr,dc", help="comma list from: fid, kid, is, pr, dc")
-    p.add_argument("--n", type=int, default=10000, help="number of generated samples (default 10000)")
+    p.add_argument("--metrics", help="comma list; images: fid, kid, is, pr, dc (default all); "
+                                      "text runs: bleu, self_bleu, nll, curve (default all)")
+    p.add_argument("--n", type=int, help="number of generated samples (default: images 10000, text 2000)")
+    p.add_argument("--temperature", type=float, default=1.0, help="text runs: softmax temperature of the samples")
     p.add_argument("--seed", type=int, default=0, help="sampling and subset seed")
     p.add_argument("--extractor", default="auto", help="auto, mnist-classifier, fashion-mnist-classifier, inception")
     p.add_argument("--weights", help="weights file of the extractor (default: the cache)")
@@ -58,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
         family = family_named(run_family(source))
         if family.evaluate is None:
             raise GanforgeError(f"runs of the {family.name} family cannot be evaluated by this ganforge yet")
+        args.run, args.n = args.source, args.n or 2000
         return family.evaluate(args)
+    args.metrics, args.n = args.metrics or "fid,kid,is,pr,dc", args.n or 10000
     return evaluate_images(args)
 
 

@@ -16,7 +16,7 @@ def add_parser(sub) -> None:
     p.add_argument("--data-dir", help="folder holding the data files (default: $GANFORGE_DATA)")
     p.add_argument("--download", action="store_true", default=None, help="download missing data files")
     p.add_argument("--mirror", help="download from this URL or local folder instead of the canonical source")
-    p.add_argument("--steps", type=int, help="number of generator steps")
+    p.add_argument("--steps", type=int, help="number of generator steps (text GANs: adversarial steps; mle: MLE steps)")
     p.add_argument("--max-minutes", type=float, help="stop after this many minutes (a checkpoint is saved)")
     p.add_argument("--batch-size", type=int)
     p.add_argument("--loss", help="adversarial loss (see `ganforge losses`)")

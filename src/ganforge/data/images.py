@@ -99,9 +99,9 @@ def step_generator(seed: int, step: int, stream: int = 0) -> torch.Generator:
 class BatchSampler:
     """Epoch-shuffled, drop-last batches whose indices depend only on (seed, step)."""
 
-    def __init__(self, num_items: int, batch_size: int, seed: int):
+    def __init__(self, num_items: int, batch_size: int, seed: int, what: str = "images"):
         if batch_size > num_items:
-            raise DataError(f"batch size {batch_size} is larger than the data set ({num_items} images); "
+            raise DataError(f"batch size {batch_size} is larger than the data set ({num_items} {what}); "
                             f"use --set train.batch_size={max(1, num_items)} or fewer, or more data")
         self.num_items, self.batch_size, self.seed = num_items, batch_size, seed
         self.steps_per_epoch = num_items // batch_size
