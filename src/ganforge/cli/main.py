@@ -13,7 +13,7 @@ from typing import List, Optional
 from .. import __version__
 from ..errors import GanforgeError
 
-COMMAND_MODULES = ["ganforge.cli.train", "ganforge.cli.sample", "ganforge.cli.info"]
+COMMAND_MODULES = ["ganforge.cli.train", "ganforge.cli.sample", "ganforge.cli.info", "ganforge.cli.studio"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -181,6 +181,9 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
     async def page(request: Request) -> Response:
         return FileResponse(STATIC / PAGES[request.url.path])
 
+    async def favicon(request: Request) -> Response:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
     async def options(request: Request) -> Response:
         return reply({"losses": LOSSES.names(), "datasets": TOY_DATA.names(), "runs_dir": str(runs.root)})
 
@@ -289,6 +292,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
     routes = [
         Route("/", index),
         *[Route(path, page) for path in PAGES],
+        Route("/favicon.ico", favicon),
         Route("/api/options", options),
         Route("/api/lab", lab_create, methods=["POST"]),
         Route("/api/lab/{lab_id}", lab_get),
