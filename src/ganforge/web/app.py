@@ -170,7 +170,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
                 from None
 
     async def lab_frame(session) -> Response:
-        frame = await run_in_threadpool(session.frame)
+        frame = await run_in_threadpool(session.request, "frame")
         frame["error"] = labs.errors.get(session.id)
         return reply(frame)
 
@@ -208,16 +208,16 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
             session.slow = bool(data.get("on", True))
         elif action in ("step_g", "step_d"):
             labs.set_playing(session, False)
-            await run_in_threadpool(session.step_g if action == "step_g" else session.step_d)
+            await run_in_threadpool(session.request, action)
         elif action == "reset":
             labs.set_playing(session, False)
-            await run_in_threadpool(session.reset)
+            await run_in_threadpool(session.request, "reset")
         elif action == "config":
             from .lab import parse_config
 
             cfg = parse_config(data.get("config") if isinstance(data.get("config"), dict) else {})
             labs.set_playing(session, False)
-            await run_in_threadpool(session.reset, cfg)
+            await run_in_threadpool(session.request, "reset", cfg)
         else:
             raise ApiError(400, f"unknown Lab action {action!r}; use play, pause, slow, step_g, step_d, reset "
                                 "or config")

@@ -204,7 +204,8 @@ class Jobs:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ganforge-create")
 
     def submit(self, data: Dict[str, Any]) -> Job:
-        from_dict(CreateRequest, data)  # a malformed request fails now, with a 4xx, not later in the job
+        req = from_dict(CreateRequest, data)  # a malformed request fails now, with a 4xx, not later in the job
+        self.cache.runs.run_dir(req.run)  # an unknown run too (404)
         job = Job(secrets.token_urlsafe(9))
         with self._lock:
             now = time.monotonic()

@@ -13,6 +13,7 @@ responsive; sessions nobody polls pause, and are dropped when idle for long.
 """
 from __future__ import annotations
 
+import contextlib
 import secrets
 import threading
 import time
@@ -104,6 +105,8 @@ class LabSession:
     def __init__(self, session_id: str, cfg: LabConfig):
         self.id = session_id
         self.lock = threading.RLock()
+        self.waiting = 0  # requests waiting for the lock: the worker thread steps aside for them
+        self._count_lock = threading.Lock()
         self.playing = False
         self.slow = False
         self.last_seen = time.monotonic()
@@ -130,6 +133,21 @@ class LabSession:
             self.history: List[Tuple[float, ...]] = []  # (g_step, loss_d, loss_g)
             self.divergence: List[Tuple[float, ...]] = []  # (g_step, js)
             self.last_tick = time.monotonic()
+
+    @contextlib.contextmanager
+    def turn(self):
+        """Hold the session for a request: the worker's training slice ends early so a poll never starves."""
+        with self._count_lock:
+            self.waiting += 1
+        with self.lock:
+            with self._count_lock:
+                self.waiting -= 1
+            yield
+
+    def request(self, method: str, *args: Any) -> Any:
+        """Run ``self.method(*args)`` for a web request, taking a fair turn at the lock."""
+        with self.turn():
+            return getattr(self, method)(*args)
 
     # ------------------------------------------------------------------ training
     def step_d(self) -> None:
@@ -193,7 +211,7 @@ class LabSession:
             self.last_tick = now
             deadline = now + budget_s
             self.iteration()
-            while time.monotonic() < deadline and self.playing:
+            while time.monotonic() < deadline and self.playing and not self.waiting:
                 self.iteration()
 
     # ------------------------------------------------------------------ what the page draws

@@ -61,8 +61,10 @@ class RunsFolder:
             return []
         out = []
         for path in sorted(self.root.iterdir()):
-            if path.is_dir() and RUN_NAME.match(path.name) and (path / RUN_FILE).is_file():
-                out.append(self.summary(path))
+            try:
+                out.append(self.summary(self.run_dir(path.name)))
+            except NotFound:
+                continue
         out.sort(key=lambda r: r["updated"], reverse=True)
         return out
 
