@@ -23,8 +23,9 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 // ------------------------------------------------------------------ the server's JSON API
-// Resolves to the parsed JSON (or a Blob); rejects with an Error whose message is the server's one line.
-studio.api = async function (method, url, body) {
+// Resolves to the parsed JSON (a Blob for other content, or when asBlob); rejects with an Error whose
+// message is the server's one line.
+studio.api = async function (method, url, body, asBlob) {
   const init = { method: method, headers: {} };
   if (body !== undefined) {
     init.headers["content-type"] = "application/json";
@@ -46,7 +47,7 @@ studio.api = async function (method, url, body) {
     err.status = res.status;
     throw err;
   }
-  return type.includes("json") ? res.json() : res.blob();
+  return type.includes("json") && !asBlob ? res.json() : res.blob();
 };
 
 // ------------------------------------------------------------------ background jobs (Create)
@@ -63,7 +64,7 @@ studio.runJob = async function (request, progressId) {
       if (job.total > 0 && job.done > 0) { bar.max = job.total; bar.value = job.done; }
     }
     if (job.state === "error") throw new Error(job.error);
-    const blob = await studio.api("GET", "/api/jobs/" + job.id + "/result");
+    const blob = await studio.api("GET", "/api/jobs/" + job.id + "/result", undefined, true);
     return { job: job, blob: blob };
   } finally {
     bar.hidden = true;
