@@ -70,7 +70,10 @@ def test_lab_steps_count_and_sessions_are_separate(client):
     f = client.post(f"/api/lab/{a['id']}/control", json={"action": "step_g"}).json()
     assert (f["d_steps"], f["g_steps"]) == (1, 1) and f["history"][-1][0] == 1
     client.post(f"/api/lab/{b['id']}/control", json={"action": "play"})
-    time.sleep(1.0)
+    deadline = time.monotonic() + 60
+    while client.get(f"/api/lab/{b['id']}").json()["g_steps"] <= 5:
+        assert time.monotonic() < deadline, "the playing lab did not train"
+        time.sleep(0.1)
     b_now = client.post(f"/api/lab/{b['id']}/control", json={"action": "pause"}).json()
     assert b_now["g_steps"] > 5 and b_now["d_steps"] == b_now["g_steps"]
     assert client.get(f"/api/lab/{a['id']}").json()["g_steps"] == 1  # the other tab's lab did not move

@@ -6,13 +6,11 @@ learnt something to show).
 """
 from __future__ import annotations
 
-import io
 import json
 import math
 import shutil
 
 import numpy as np
-import pytest
 from PIL import Image
 from studio_helpers import screenshot
 

@@ -22,14 +22,14 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..errors import GanforgeError
 from ..losses import LOSSES
 from .create import GeneratorCache, Jobs
-from .lab import LabSessions, TooManyLabs
+from .lab_sessions import LabSessions, TooManyLabs
 from .runs import NotFound, RunsFolder
 from .toy_data import TOY_DATA
 
@@ -170,9 +170,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
                 from None
 
     async def lab_frame(session) -> Response:
-        frame = await run_in_threadpool(session.request, "frame")
-        frame["error"] = labs.errors.get(session.id)
-        return reply(frame)
+        return Response(await run_in_threadpool(session.frame_json), media_type="application/json")
 
     # ------------------------------------------------------------------ routes
     async def index(request: Request) -> Response:
@@ -205,7 +203,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         elif action == "pause":
             labs.set_playing(session, False)
         elif action == "slow":
-            session.slow = bool(data.get("on", True))
+            session.set_state(slow=bool(data.get("on", True)))
         elif action in ("step_g", "step_d"):
             labs.set_playing(session, False)
             await run_in_threadpool(session.request, action)

@@ -7,19 +7,19 @@ trainer. ``frame()`` is what the page draws: real and generated points, the disc
 surface on a grid, the generator's image of a latent grid, the gradient the generator's loss puts
 on each generated point, loss curves, a Jensen-Shannon divergence estimate and mode coverage.
 
-:class:`LabSessions` holds the sessions by id and runs ONE worker thread that trains every playing
-session in turn, a few milliseconds each, so several tabs train at once and the server stays
-responsive; sessions nobody polls pause, and are dropped when idle for long.
+The sessions of all tabs live in :class:`ganforge.web.lab_sessions.LabSessions`, whose one worker
+thread trains the playing ones in turn.
 """
 from __future__ import annotations
 
 import contextlib
-import secrets
+import json
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -37,6 +37,7 @@ DIVERGENCE_POINTS = 4096
 HISTORY = 4000  # loss history kept (one entry per generator step); the page gets at most CURVE_POINTS
 CURVE_POINTS = 300
 SLOW_STEPS_PER_S = 4.0
+FRAME_EVERY_S = 0.08  # a playing session's frame is refreshed at most this often
 PROBABILITY_LOSSES = ("minimax", "nonsaturating")
 
 
@@ -109,7 +110,11 @@ class LabSession:
         self._count_lock = threading.Lock()
         self.playing = False
         self.slow = False
+        self.error: Optional[str] = None  # why training stopped, shown by the page
         self.last_seen = time.monotonic()
+        self.version = 0  # bumped by every change the page can see
+        self._snapshot: Optional[Tuple[int, float, bytes]] = None  # (version, time, frame as JSON)
+        self.frame_wanted = False
         self.reset(cfg)
 
     def reset(self, cfg: Optional[LabConfig] = None) -> None:
@@ -133,6 +138,17 @@ class LabSession:
             self.history: List[Tuple[float, ...]] = []  # (g_step, loss_d, loss_g)
             self.divergence: List[Tuple[float, ...]] = []  # (g_step, js)
             self.last_tick = time.monotonic()
+            self.error = None
+            self.version += 1
+
+    def set_state(self, playing: Optional[bool] = None, slow: Optional[bool] = None) -> None:
+        with self.lock:
+            if playing is not None:
+                self.playing = playing
+                self.error = None if playing else self.error
+            if slow is not None:
+                self.slow = slow
+            self.version += 1
 
     @contextlib.contextmanager
     def turn(self):
@@ -166,6 +182,7 @@ class LabSession:
             self.opt_d.step()
             self.loss.after_discriminator_step(self.D)
             self.d_steps += 1
+            self.version += 1
             self.pending_d += 1
             self.last_d_loss = float(loss.detach())
             self._check_finite(self.last_d_loss)
@@ -180,6 +197,7 @@ class LabSession:
             self.opt_g.step()
             self.D.requires_grad_(True)
             self.g_steps += 1
+            self.version += 1
             self.pending_d = 0
             self.last_g_loss = float(loss.detach())
             self._check_finite(self.last_g_loss)
@@ -196,6 +214,7 @@ class LabSession:
     def _check_finite(self, value: float) -> None:
         if value != value or value in (float("inf"), float("-inf")):
             self.playing = False
+            self.version += 1
             raise GanforgeError("a loss became NaN or infinite: lower the learning rates or pick another loss, "
                                 "then press Reset")
 
@@ -215,6 +234,30 @@ class LabSession:
                 self.iteration()
 
     # ------------------------------------------------------------------ what the page draws
+    def frame_json(self, max_age_s: float = 0.5) -> bytes:
+        """The newest frame as JSON for a poll: a playing session's worker thread keeps it fresh, so a poll
+        only computes one itself when the session changed while paused (or the snapshot went stale)."""
+        self.last_seen = time.monotonic()
+        self.frame_wanted = True
+        snap = self._snapshot
+        if snap and (snap[0] == self.version or (self.playing and time.monotonic() - snap[1] < max_age_s)):
+            return snap[2]
+        with self.turn():
+            return self.snapshot()
+
+    def snapshot_time(self) -> float:
+        return self._snapshot[1] if self._snapshot else 0.0
+
+    def snapshot(self) -> bytes:
+        with self.lock:
+            snap = self._snapshot
+            if snap is None or snap[0] != self.version:
+                version, data = self.version, self.frame()
+                data["error"] = self.error
+                snap = self._snapshot = (version, time.monotonic(), json.dumps(data).encode())
+            self.frame_wanted = False
+            return snap[2]
+
     def frame(self) -> Dict[str, Any]:
         with self.lock:
             self.last_seen = time.monotonic()
@@ -240,7 +283,7 @@ class LabSession:
                 "g_steps": self.g_steps, "d_steps": self.d_steps, "loss_d": _finite(self.last_d_loss),
                 "loss_g": _finite(self.last_g_loss), "view": VIEW,
                 "real": _rounded(self.shown_real), "fake": _rounded(fake), "arrows": _rounded(arrows),
-                "surface": {"size": SURFACE, "values": [int(v) for v in (surface * 255).round().tolist()],
+                "surface": {"size": SURFACE, "values": (surface * 255).round().to(torch.uint8).tolist(),
                             "kind": "D(x)" if self.cfg.loss in PROBABILITY_LOSSES else "critic (scaled)"},
                 "manifold": {"size": LATENT_GRID, "points": _rounded(manifold)},
                 "history": _decimate(self.history, CURVE_POINTS),
@@ -269,7 +312,7 @@ def _finite(value: float) -> Optional[float]:
 
 
 def _rounded(t: torch.Tensor) -> List[List[float]]:
-    return [[round(a, 4), round(b, 4)] for a, b in t.tolist()]
+    return np.round(t.detach().double().numpy(), 4).tolist()
 
 
 def _config_dict(cfg: LabConfig) -> Dict[str, Any]:
@@ -279,96 +322,3 @@ def _config_dict(cfg: LabConfig) -> Dict[str, Any]:
     d["points"] = [list(p) for p in cfg.points]
     d["g_hidden"], d["d_hidden"] = list(cfg.g_hidden), list(cfg.d_hidden)
     return d
-
-
-class LabSessions:
-    """Every open Lab by id, and the one worker thread that trains the playing ones in turn."""
-
-    def __init__(self, max_sessions: int = 32, pause_after_s: float = 30.0, drop_after_s: float = 900.0,
-                 slice_s: float = 0.02):
-        self.max_sessions, self.pause_after_s, self.drop_after_s = max_sessions, pause_after_s, drop_after_s
-        self.slice_s = slice_s
-        self._sessions: Dict[str, LabSession] = {}
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self.errors: Dict[str, str] = {}  # session id -> why its training stopped
-        self._thread: Optional[threading.Thread] = None
-
-    def create(self, data: Dict[str, Any]) -> LabSession:
-        cfg = parse_config(data)
-        with self._lock:
-            self._expire()
-            if len(self._sessions) >= self.max_sessions:
-                raise TooManyLabs(f"{len(self._sessions)} labs are open, the most this studio runs at once; "
-                                  "close some Lab tabs and try again")
-            session = LabSession(secrets.token_urlsafe(9), cfg)
-            self._sessions[session.id] = session
-        return session
-
-    def get(self, session_id: str) -> LabSession:
-        session = self._sessions.get(session_id)
-        if session is None:
-            raise KeyError(session_id)
-        session.last_seen = time.monotonic()
-        return session
-
-    def remove(self, session_id: str) -> None:
-        with self._lock:
-            self._sessions.pop(session_id, None)
-            self.errors.pop(session_id, None)
-
-    def __len__(self) -> int:
-        return len(self._sessions)
-
-    def set_playing(self, session: LabSession, playing: bool) -> None:
-        session.playing = playing
-        self.errors.pop(session.id, None)
-        if playing:
-            self._wake.set()
-
-    def _expire(self) -> None:
-        now = time.monotonic()
-        for sid, s in list(self._sessions.items()):
-            if now - s.last_seen > self.drop_after_s:
-                del self._sessions[sid]
-            elif now - s.last_seen > self.pause_after_s:
-                s.playing = False
-
-    # ------------------------------------------------------------------ the worker thread
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="ganforge-lab", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            with self._lock:
-                self._expire()
-                playing = [s for s in self._sessions.values() if s.playing]
-            if not playing:
-                self._wake.wait(0.2)
-                self._wake.clear()
-                continue
-            for session in playing:
-                try:
-                    session.advance(self.slice_s)
-                except GanforgeError as exc:
-                    session.playing = False
-                    self.errors[session.id] = str(exc)
-            if all(s.slow for s in playing):
-                time.sleep(0.01)
-            else:
-                time.sleep(0.001)  # let request threads take the GIL
-
-
-class TooManyLabs(GanforgeError):
-    """The studio already runs its maximum number of Lab sessions."""
