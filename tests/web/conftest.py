@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,14 @@ from studio_helpers import CHROMIUM, CHROMIUM_ARGS, LiveServer, train_tiny_run
 
 @pytest.fixture(scope="session")
 def runs_dir(tmp_path_factory) -> Path:
+    """A runs folder holding one conditional run ``tiny-cond``: trained here for 20 steps, or a copy of
+    ``$GANFORGE_E2E_RUN`` (a longer run, for screenshots that show digits)."""
     out = tmp_path_factory.mktemp("studio-runs")
-    steps = int(os.environ.get("GANFORGE_E2E_TRAIN_STEPS", "20"))
-    train_tiny_run(out, "tiny-cond", steps=steps)
+    given = os.environ.get("GANFORGE_E2E_RUN")
+    if given:
+        shutil.copytree(given, out / "tiny-cond", ignore=shutil.ignore_patterns("tb"))
+    else:
+        train_tiny_run(out, "tiny-cond", steps=20)
     return out
 
 

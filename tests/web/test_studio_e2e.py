@@ -1,8 +1,8 @@
 """End to end: a real headless Chromium (Debian's package, driven by Playwright) against the running studio.
 
 Skipped with the reason when Chromium or Playwright is missing. Set GANFORGE_SCREENSHOT_DIR=docs
-to write the screenshots of docs/studio.md (with GANFORGE_E2E_TRAIN_STEPS=... for a run that has
-learnt something to show).
+to write the screenshots of docs/studio.md (with GANFORGE_E2E_RUN=RUN_FOLDER, a conditional run
+that has learnt something to show).
 """
 from __future__ import annotations
 
@@ -87,7 +87,8 @@ def test_runs_page_shows_curves_and_a_live_grid_timeline(live_server, runs_dir, 
     assert page.evaluate("""() => { const c = document.querySelector('#loss-curve'),
         d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
         for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""") > 1000
-    assert "name: mlp" in page.inner_text("#run-config")
+    model = json.loads((run / "run.json").read_text())["model"]
+    assert f"name: {model}" in page.inner_text("#run-config")
     steps = sorted(int(p.stem.split("_")[1]) for p in (run / "samples").glob("step_*.png"))
     assert page.evaluate("() => window.studioRuns.steps") == steps
     page.fill("#timeline", "0")  # the slider: the first grid
@@ -96,6 +97,7 @@ def test_runs_page_shows_curves_and_a_live_grid_timeline(live_server, runs_dir, 
     assert f"step {steps[0]} (1 of {len(steps)})" in page.inner_text("#timeline-step")
     page.fill("#timeline", str(len(steps) - 1))
     page.wait_for_function("() => document.querySelector('#timeline-image').naturalWidth > 0")
+    screenshot(page, "runs")
 
     # the run goes on training: a new stats line and a new grid appear without a reload
     new_step = steps[-1] + 10
@@ -112,8 +114,6 @@ def test_runs_page_shows_curves_and_a_live_grid_timeline(live_server, runs_dir, 
     finally:
         (run / "samples" / f"step_{new_step:07d}.png").unlink()
         (run / "stats.jsonl").write_text("\n".join(lines) + "\n")
-    page.fill("#timeline", str(len(steps) - 1))
-    screenshot(page, "runs")
 
 
 def test_create_page_samples_changes_class_and_downloads_png(live_server, runs_dir, page, tmp_path):
