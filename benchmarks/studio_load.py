@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import httpx
 import numpy as np
@@ -48,25 +48,31 @@ def make_run(folder: Path) -> None:
                    check=True, env=env(), timeout=600)
 
 
+async def timed(latencies: Dict[str, List[float]], kind: str, request) -> Optional[httpx.Response]:
+    """Await ``request``, recording its latency under ``kind``; a failure or timeout is counted, not raised."""
+    t = time.perf_counter()
+    try:
+        r = await request
+        r.raise_for_status()
+    except httpx.HTTPError:
+        latencies["failed"].append(time.perf_counter() - t)
+        return None
+    latencies[kind].append(time.perf_counter() - t)
+    return r
+
+
 async def runs_client(client: httpx.AsyncClient, name: str, until: float, interval: float,
                       latencies: Dict[str, List[float]]) -> None:
     """Polls like the Runs page: the run list, then the chosen run's new lines; now and then a grid image."""
     since, n = 0, 0
     while time.monotonic() < until:
-        t = time.perf_counter()
-        r = await client.get("/api/runs")
-        latencies["runs list"].append(time.perf_counter() - t)
-        r.raise_for_status()
-        t = time.perf_counter()
-        r = await client.get(f"/api/runs/{name}", params={"since_stats": since})
-        latencies["run detail"].append(time.perf_counter() - t)
-        detail = r.json()
+        await timed(latencies, "runs list", client.get("/api/runs"))
+        r = await timed(latencies, "run detail", client.get(f"/api/runs/{name}", params={"since_stats": since}))
+        detail = r.json() if r is not None else {"stats_lines": since, "sample_steps": []}
         since = detail["stats_lines"]
         if n % 5 == 0 and detail["sample_steps"]:
-            t = time.perf_counter()
-            r = await client.get(f"/api/runs/{name}/samples/step_{detail['sample_steps'][-1]:07d}.png")
-            latencies["grid image"].append(time.perf_counter() - t)
-            r.raise_for_status()
+            await timed(latencies, "grid image",
+                        client.get(f"/api/runs/{name}/samples/step_{detail['sample_steps'][-1]:07d}.png"))
         n += 1
         await asyncio.sleep(interval)
 
@@ -79,20 +85,19 @@ async def lab_client(client: httpx.AsyncClient, seed: int, until: float, latenci
     await client.post(f"/api/lab/{lab}/control", json={"action": "play"})
     t0, steps0 = time.monotonic(), 0
     while time.monotonic() < until:
-        t = time.perf_counter()
-        r = await client.get(f"/api/lab/{lab}")
-        latencies["lab frame"].append(time.perf_counter() - t)
-        frame = r.json()
+        r = await timed(latencies, "lab frame", client.get(f"/api/lab/{lab}"))
+        frame = r.json() if r is not None else frame
         await asyncio.sleep(0.08)
     speeds.append((frame["g_steps"] - steps0) / (time.monotonic() - t0))
     await client.delete(f"/api/lab/{lab}")
 
 
 async def phase(url: str, run: str, clients: int, labs: int, seconds: float, interval: float):
-    latencies: Dict[str, List[float]] = {k: [] for k in ("runs list", "run detail", "grid image", "lab frame")}
+    latencies: Dict[str, List[float]] = {k: [] for k in ("runs list", "run detail", "grid image", "lab frame",
+                                                          "failed")}
     speeds: List[float] = []
     limits = httpx.Limits(max_connections=clients + labs + 4)
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
         until = time.monotonic() + seconds
         tasks = [runs_client(client, run, until, interval, latencies) for _ in range(clients)]
         tasks += [lab_client(client, seed, until, latencies, speeds) for seed in range(labs)]

@@ -69,7 +69,7 @@ def test_lab_steps_count_and_sessions_are_separate(client):
     assert (f["d_steps"], f["g_steps"]) == (1, 0)
     f = client.post(f"/api/lab/{a['id']}/control", json={"action": "step_g"}).json()
     assert (f["d_steps"], f["g_steps"]) == (1, 1) and f["history"][-1][0] == 1
-    client.post(f"/api/lab/{b['id']}/control", json={"action": "play"})
+    assert client.post(f"/api/lab/{b['id']}/control", json={"action": "play"}).json()["playing"] is True
     deadline = time.monotonic() + 60
     while client.get(f"/api/lab/{b['id']}").json()["g_steps"] <= 5:
         assert time.monotonic() < deadline, "the playing lab did not train"

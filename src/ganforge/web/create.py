@@ -114,8 +114,8 @@ def sample_images(g: LoadedGenerator, req: CreateRequest, progress: Progress) ->
 def walk_images(g: LoadedGenerator, req: CreateRequest, progress: Progress) -> torch.Tensor:
     """``req.steps`` images along the great circle from the latent of ``seed`` to that of ``seed_b``.
 
-    The two ends are the first sample of ``seed`` and of ``seed_b`` (as on the sample grid);
-    locked dimensions stay at the start latent's values all the way.
+    The two ends are the first latents drawn from ``seed`` and ``seed_b`` (without truncation, those of
+    the first image of each seed's sample grid); locked dimensions keep the start latent's values.
     """
     label = _check_label(g, req.label)
     dim = g.config.latent_dim

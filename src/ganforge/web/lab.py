@@ -113,7 +113,8 @@ class LabSession:
         self.error: Optional[str] = None  # why training stopped, shown by the page
         self.last_seen = time.monotonic()
         self.version = 0  # bumped by every change the page can see
-        self._snapshot: Optional[Tuple[int, float, bytes]] = None  # (version, time, frame as JSON)
+        self.controls = 0  # bumped by the user's changes (play, pause, slow, reset, config) only
+        self._snapshot: Optional[Tuple[int, int, float, bytes]] = None  # (version, controls, time, frame JSON)
         self.frame_wanted = False
         self.reset(cfg)
 
@@ -140,6 +141,7 @@ class LabSession:
             self.last_tick = time.monotonic()
             self.error = None
             self.version += 1
+            self.controls += 1
 
     def set_state(self, playing: Optional[bool] = None, slow: Optional[bool] = None) -> None:
         with self.lock:
@@ -149,6 +151,7 @@ class LabSession:
             if slow is not None:
                 self.slow = slow
             self.version += 1
+            self.controls += 1
 
     @contextlib.contextmanager
     def turn(self):
@@ -215,6 +218,7 @@ class LabSession:
         if value != value or value in (float("inf"), float("-inf")):
             self.playing = False
             self.version += 1
+            self.controls += 1
             raise GanforgeError("a loss became NaN or infinite: lower the learning rates or pick another loss, "
                                 "then press Reset")
 
@@ -240,27 +244,27 @@ class LabSession:
         self.last_seen = time.monotonic()
         self.frame_wanted = True
         snap = self._snapshot
-        if snap and (snap[0] == self.version or (self.playing and time.monotonic() - snap[1] < max_age_s)):
-            return snap[2]
+        if snap and (snap[0] == self.version or (self.playing and snap[1] == self.controls
+                                                 and time.monotonic() - snap[2] < max_age_s)):
+            return snap[3]
         with self.turn():
             return self.snapshot()
 
     def snapshot_time(self) -> float:
-        return self._snapshot[1] if self._snapshot else 0.0
+        return self._snapshot[2] if self._snapshot else 0.0
 
     def snapshot(self) -> bytes:
         with self.lock:
             snap = self._snapshot
             if snap is None or snap[0] != self.version:
-                version, data = self.version, self.frame()
+                version, controls, data = self.version, self.controls, self.frame()
                 data["error"] = self.error
-                snap = self._snapshot = (version, time.monotonic(), json.dumps(data).encode())
+                snap = self._snapshot = (version, controls, time.monotonic(), json.dumps(data).encode())
             self.frame_wanted = False
-            return snap[2]
+            return snap[3]
 
     def frame(self) -> Dict[str, Any]:
         with self.lock:
-            self.last_seen = time.monotonic()
             self.G.eval()
             with torch.no_grad():
                 fake = self.G(self.shown_z)

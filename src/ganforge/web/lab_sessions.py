@@ -16,6 +16,7 @@ from typing import Any, Dict, Optional
 from ..errors import GanforgeError
 from .lab import FRAME_EVERY_S, LabSession, parse_config
 
+BUSY = 0.7  # the share of wall time the worker thread may train
 
 class LabSessions:
     """Every open Lab by id, and the one worker thread that trains the playing ones in turn."""
@@ -65,8 +66,8 @@ class LabSessions:
         for sid, s in list(self._sessions.items()):
             if now - s.last_seen > self.drop_after_s:
                 del self._sessions[sid]
-            elif now - s.last_seen > self.pause_after_s:
-                s.playing = False
+            elif s.playing and now - s.last_seen > self.pause_after_s:
+                s.set_state(playing=False)
 
     # ------------------------------------------------------------------ the worker thread
     def start(self) -> None:
@@ -91,6 +92,7 @@ class LabSessions:
                 self._wake.wait(0.2)
                 self._wake.clear()
                 continue
+            started = time.monotonic()
             for session in playing:
                 try:
                     session.advance(self.slice_s)
@@ -99,7 +101,9 @@ class LabSessions:
                 # the page polls about 10 times a second: its next frame is made here, between slices
                 if session.frame_wanted and time.monotonic() - session.snapshot_time() > FRAME_EVERY_S:
                     session.snapshot()
-            time.sleep(0.01 if all(s.slow for s in playing) else 0.001)  # let request threads take the GIL
+            # rest in proportion, so that requests always get CPU and the GIL (training uses BUSY of the time)
+            rest = (time.monotonic() - started) * (1 - BUSY) / BUSY
+            time.sleep(max(rest, 0.01 if all(s.slow for s in playing) else 0.001))
 
 
 class TooManyLabs(GanforgeError):
