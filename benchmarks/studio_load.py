@@ -40,6 +40,15 @@ def env() -> Dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), or NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
 def make_run(folder: Path) -> None:
     print("training a tiny run for the Runs clients (ganforge train mlp, 40 steps) ...", file=sys.stderr)
     subprocess.run([sys.executable, "-m", "ganforge.cli.main", "train", "mlp", "--steps", "40", "--batch-size", "16",
@@ -149,18 +158,23 @@ def main() -> int:
                 if server.poll() is not None or time.monotonic() > deadline:
                     sys.exit("the studio did not start")
                 time.sleep(0.3)
-        t0 = time.monotonic()
+        t0, cpu0, load0 = time.monotonic(), cpu_seconds(server.pid), os.getloadavg()[0]
         base, _ = asyncio.run(phase(url, names[0], args.clients, 0, args.baseline_seconds, args.interval))
+        cpu1 = cpu_seconds(server.pid)
         loaded, speeds = asyncio.run(phase(url, names[0], args.clients, args.labs, args.seconds, args.interval))
-        wall = time.monotonic() - t0
+        wall, cpu2, load1 = time.monotonic() - t0, cpu_seconds(server.pid), os.getloadavg()[0]
     finally:
         server.terminate()
         server.wait(timeout=30)
         tmp.cleanup()
     print(f"studio under load on {HOST} ({os.cpu_count()} CPU cores): {args.clients} Runs clients polling every "
           f"{args.interval} s; run {names[0]!r}")
+    print(f"machine load average (1 min) at start / end: {load0:.1f} / {load1:.1f}")
     report(f"phase 1: Runs clients only ({args.baseline_seconds:.0f} s)", base, args.baseline_seconds)
+    n1 = sum(len(v) for v in base.values())
+    print(f"  server CPU: {cpu1 - cpu0:.2f} s for {n1} requests = {1000 * (cpu1 - cpu0) / max(n1, 1):.1f} ms each")
     report(f"phase 2: Runs clients + {args.labs} labs training ({args.seconds:.0f} s)", loaded, args.seconds)
+    print(f"  server CPU: {cpu2 - cpu1:.2f} s in {args.seconds:.0f} s (training included)")
     if speeds:
         print(f"\n  labs trained {np.mean(speeds):.1f} G steps/s each on average "
               f"({', '.join(f'{s:.1f}' for s in speeds)})")
