@@ -62,12 +62,14 @@ def test_config_checks():
 
 
 def test_unpolled_sessions_pause_then_go():
-    labs = LabSessions(pause_after_s=0.2, drop_after_s=0.6)
+    labs = LabSessions(pause_after_s=30, drop_after_s=900)
     session = labs.create({"g_hidden": [4], "d_hidden": [4]})
     labs.set_playing(session, True)
-    time.sleep(0.3)
+    labs._expire()
+    assert session.playing  # polled just now
+    session.last_seen = time.monotonic() - 31  # nobody polled it for 31 s: the tab is gone or hidden
     labs._expire()
     assert not session.playing and len(labs) == 1
-    time.sleep(0.4)
+    session.last_seen = time.monotonic() - 901
     labs._expire()
     assert len(labs) == 0
