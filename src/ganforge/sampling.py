@@ -102,13 +102,17 @@ class LoadedGenerator:
     def sample(self, n: int, labels: Labels = None, seed: int = 0, truncation: Optional[float] = None,
                return_labels: bool = False):
         """``n`` images as uint8 ``[n, C, H, W]`` (and their labels when ``return_labels``)."""
+        z, y = self.draw(n, labels, seed, truncation)
+        images = self.generate(z, y)
+        return (images, y) if return_labels else images
+
+    def draw(self, n: int, labels: Labels = None, seed: int = 0, truncation: Optional[float] = None):
+        """The latents ``[n, latent_dim]`` and labels (or None) that :meth:`sample` feeds the generator."""
         if n < 1:
             raise GanforgeError(f"number of samples must be >= 1 (got {n})")
         g = torch.Generator().manual_seed(seed)
         z = truncated_normal(n, self.config.latent_dim, truncation, g)
-        y = self._labels(n, labels, g)
-        images = self.generate(z, y)
-        return (images, y) if return_labels else images
+        return z, self._labels(n, labels, g)
 
     def interpolate(self, steps: int = 16, seed: int = 0, labels: Labels = None, truncation: Optional[float] = None,
                     locked: Sequence[int] = ()) -> torch.Tensor:

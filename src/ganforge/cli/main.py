@@ -14,7 +14,7 @@ from .. import __version__
 from ..errors import GanforgeError
 
 COMMAND_MODULES = ["ganforge.cli.train", "ganforge.cli.sample", "ganforge.cli.info", "ganforge.cli.evaluate",
-                   "ganforge.cli.features"]
+                   "ganforge.cli.features", "ganforge.cli.studio"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,186 @@
+"""Load on the studio, on loopback only: N clients polling the Runs page while M Lab sessions train.
+
+    python benchmarks/studio_load.py                  # makes a tiny run, 20 clients, 4 labs, 20 s
+    python benchmarks/studio_load.py --runs runs --seconds 30
+
+Starts ``ganforge studio`` in its own process on 127.0.0.1 (a free port), then
+  phase 1: the Runs clients alone (a baseline),
+  phase 2: the Runs clients while M labs train and are polled like the Lab page does,
+and prints latency percentiles (p50/p95/p99, ms) per request kind and phase, plus the labs'
+training speed. Each client polls like the page (a request, then --interval seconds); every loop
+is bounded in time and stops by itself. Traffic goes to 127.0.0.1 only.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import httpx
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def env() -> Dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), or NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+def make_run(folder: Path) -> None:
+    print("training a tiny run for the Runs clients (ganforge train mlp, 40 steps) ...", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "ganforge.cli.main", "train", "mlp", "--steps", "40", "--batch-size", "16",
+                    "--out", str(folder), "--name", "load-run", "--quiet", "--set", "train.sample_every=10",
+                    "--set", "train.log_every=2", "--set", "model.width=8", "--set", "train.threads=1"],
+                   check=True, env=env(), timeout=600)
+
+
+async def timed(latencies: Dict[str, List[float]], kind: str, request) -> Optional[httpx.Response]:
+    """Await ``request``, recording its latency under ``kind``; a failure or timeout is counted, not raised."""
+    t = time.perf_counter()
+    try:
+        r = await request
+        r.raise_for_status()
+    except httpx.HTTPError:
+        latencies["failed"].append(time.perf_counter() - t)
+        return None
+    latencies[kind].append(time.perf_counter() - t)
+    return r
+
+
+async def runs_client(client: httpx.AsyncClient, name: str, until: float, interval: float,
+                      latencies: Dict[str, List[float]]) -> None:
+    """Polls like the Runs page: the run list, then the chosen run's new lines; now and then a grid image."""
+    since, n = 0, 0
+    while time.monotonic() < until:
+        await timed(latencies, "runs list", client.get("/api/runs"))
+        r = await timed(latencies, "run detail", client.get(f"/api/runs/{name}", params={"since_stats": since}))
+        detail = r.json() if r is not None else {"stats_lines": since, "sample_steps": []}
+        since = detail["stats_lines"]
+        if n % 5 == 0 and detail["sample_steps"]:
+            await timed(latencies, "grid image",
+                        client.get(f"/api/runs/{name}/samples/step_{detail['sample_steps'][-1]:07d}.png"))
+        n += 1
+        await asyncio.sleep(interval)
+
+
+async def lab_client(client: httpx.AsyncClient, seed: int, until: float, latencies: Dict[str, List[float]],
+                     speeds: List[float]) -> None:
+    """Like the Lab page: create a session, press play, poll its frames (80 ms after each answer)."""
+    frame = (await client.post("/api/lab", json={"seed": seed})).json()
+    lab = frame["id"]
+    await client.post(f"/api/lab/{lab}/control", json={"action": "play"})
+    t0, steps0 = time.monotonic(), 0
+    while time.monotonic() < until:
+        r = await timed(latencies, "lab frame", client.get(f"/api/lab/{lab}"))
+        frame = r.json() if r is not None else frame
+        await asyncio.sleep(0.08)
+    speeds.append((frame["g_steps"] - steps0) / (time.monotonic() - t0))
+    await client.delete(f"/api/lab/{lab}")
+
+
+async def phase(url: str, run: str, clients: int, labs: int, seconds: float, interval: float):
+    latencies: Dict[str, List[float]] = {k: [] for k in ("runs list", "run detail", "grid image", "lab frame",
+                                                          "failed")}
+    speeds: List[float] = []
+    limits = httpx.Limits(max_connections=clients + labs + 4)
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        until = time.monotonic() + seconds
+        tasks = [runs_client(client, run, until, interval, latencies) for _ in range(clients)]
+        tasks += [lab_client(client, seed, until, latencies, speeds) for seed in range(labs)]
+        await asyncio.gather(*tasks)
+    return latencies, speeds
+
+
+def report(title: str, latencies: Dict[str, List[float]], seconds: float) -> None:
+    print(f"\n{title}")
+    print(f"  {'request':<12} {'count':>6} {'per s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for kind, values in latencies.items():
+        if not values:
+            continue
+        ms = np.array(values) * 1000
+        p50, p95, p99 = np.percentile(ms, [50, 95, 99])
+        print(f"  {kind:<12} {len(ms):>6} {len(ms) / seconds:>7.1f} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} {ms.max():>8.1f}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", help="runs folder (default: a temporary one with a tiny run trained for the test)")
+    ap.add_argument("--clients", type=int, default=20, help="Runs-page clients (default 20)")
+    ap.add_argument("--labs", type=int, default=4, help="Lab sessions training at once (default 4)")
+    ap.add_argument("--seconds", type=float, default=20.0, help="length of the loaded phase (default 20)")
+    ap.add_argument("--baseline-seconds", type=float, default=10.0, help="length of the Runs-only phase")
+    ap.add_argument("--interval", type=float, default=0.5, help="pause between a Runs client's polls (s)")
+    args = ap.parse_args()
+    if not 1 <= args.clients <= 200 or not 0 <= args.labs <= 32 or not 1 <= args.seconds <= 600:
+        ap.error("keep it bounded: 1-200 clients, 0-32 labs, 1-600 seconds")
+
+    tmp = tempfile.TemporaryDirectory()
+    runs = Path(args.runs) if args.runs else Path(tmp.name)
+    if not args.runs:
+        make_run(runs)
+    names = sorted(p.name for p in runs.iterdir() if (p / "run.json").is_file())
+    if not names:
+        sys.exit(f"no run in {runs}")
+    port = free_port()
+    url = f"http://{HOST}:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "ganforge.cli.main", "studio", "--runs", str(runs),
+                               "--port", str(port), "--quiet"], env=env())
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(url + "/api/options", timeout=2).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    sys.exit("the studio did not start")
+                time.sleep(0.3)
+        t0, cpu0, load0 = time.monotonic(), cpu_seconds(server.pid), os.getloadavg()[0]
+        base, _ = asyncio.run(phase(url, names[0], args.clients, 0, args.baseline_seconds, args.interval))
+        cpu1 = cpu_seconds(server.pid)
+        loaded, speeds = asyncio.run(phase(url, names[0], args.clients, args.labs, args.seconds, args.interval))
+        wall, cpu2, load1 = time.monotonic() - t0, cpu_seconds(server.pid), os.getloadavg()[0]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        tmp.cleanup()
+    print(f"studio under load on {HOST} ({os.cpu_count()} CPU cores): {args.clients} Runs clients polling every "
+          f"{args.interval} s; run {names[0]!r}")
+    print(f"machine load average (1 min) at start / end: {load0:.1f} / {load1:.1f}")
+    report(f"phase 1: Runs clients only ({args.baseline_seconds:.0f} s)", base, args.baseline_seconds)
+    n1 = sum(len(v) for v in base.values())
+    print(f"  server CPU: {cpu1 - cpu0:.2f} s for {n1} requests = {1000 * (cpu1 - cpu0) / max(n1, 1):.1f} ms each")
+    report(f"phase 2: Runs clients + {args.labs} labs training ({args.seconds:.0f} s)", loaded, args.seconds)
+    print(f"  server CPU: {cpu2 - cpu1:.2f} s in {args.seconds:.0f} s (training included)")
+    if speeds:
+        print(f"\n  labs trained {np.mean(speeds):.1f} G steps/s each on average "
+              f"({', '.join(f'{s:.1f}' for s in speeds)})")
+    print(f"  wall time of both phases: {wall:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

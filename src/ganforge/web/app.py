@@ -1,0 +1,315 @@
+"""The studio's web app: a Starlette ASGI app serving the Lab, Runs and Create pages and their JSON API.
+
+    app = create_app(runs_dir="runs")     # then: uvicorn.run(app, host="127.0.0.1", port=8765)
+
+Pages are static files vendored in ``ganforge/web/static`` (plain HTML, CSS and JS; no CDN, no
+build step). The API answers JSON; every error is ``{"error": "one readable line"}`` with a 4xx
+status for a bad request (400 malformed, 404 unknown run/file/session, 413 body too large, 429 too
+many labs) and 500 only for a bug, whose message names the exception but never carries a traceback.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+from pathlib import Path
+from typing import Any, Dict, Iterable, Optional
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ..errors import GanforgeError
+from ..losses import LOSSES
+from .create import GeneratorCache, Jobs
+from .lab_sessions import LabSessions, TooManyLabs
+from .runs import NotFound, RunsFolder
+from .toy_data import TOY_DATA
+
+STATIC = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 256 * 1024
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+PAGES = {"/lab": "lab.html", "/runs": "runs.html", "/create": "create.html"}
+log = logging.getLogger("ganforge.studio")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _clean(value: Any) -> Any:
+    """JSON cannot carry NaN or infinity: they become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+def reply(data: Any, status: int = 200) -> Response:
+    try:
+        body = json.dumps(data, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        body = json.dumps(_clean(data), allow_nan=False, separators=(",", ":"))
+    return Response(body, status_code=status, media_type="application/json")
+
+
+async def read_json(request: Request) -> Dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"the request body is not valid JSON ({exc}); send a JSON object") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, f"the request body must be a JSON object, got {type(data).__name__}")
+    return data
+
+
+def query_int(request: Request, name: str, default: int = 0) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        return max(0, int(raw))
+    except ValueError:
+        raise ApiError(400, f"query parameter {name!r} must be a whole number, got {raw!r}") from None
+
+
+# ---------------------------------------------------------------------- middleware
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, whether or not they announce their length."""
+
+    def __init__(self, app, limit: int = MAX_BODY_BYTES):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            return await self._refuse(scope, receive, send)
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.limit:
+                return await self._refuse(scope, receive, send)
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope, receive, send):
+        response = reply({"error": f"request body too large: the studio accepts at most {self.limit} bytes"}, 413)
+        await response(scope, receive, send)
+
+
+class SecurityHeaders:
+    """Same-origin content only (no CDN, no inline code from elsewhere) and no MIME sniffing."""
+
+    CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+           "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + [
+                    (b"content-security-policy", self.CSP.encode()), (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-store")]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+# ---------------------------------------------------------------------- the app
+def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[str]] = LOCAL_HOSTS,
+               max_labs: int = 32, body_limit: int = MAX_BODY_BYTES) -> Starlette:
+    """The studio app over the runs in ``runs_dir``; ``allowed_hosts=None`` accepts any Host header."""
+    runs = RunsFolder(runs_dir)
+    labs = LabSessions(max_sessions=max_labs)
+    jobs = Jobs(GeneratorCache(runs))
+
+    def lab_of(request: Request):
+        try:
+            return labs.get(request.path_params["lab_id"])
+        except KeyError:
+            raise ApiError(404, "this Lab session has expired or never existed; reload the page for a new one") \
+                from None
+
+    async def lab_frame(session) -> Response:
+        return Response(await run_in_threadpool(session.frame_json), media_type="application/json")
+
+    # ------------------------------------------------------------------ routes
+    async def index(request: Request) -> Response:
+        return RedirectResponse("/lab")
+
+    async def page(request: Request) -> Response:
+        return FileResponse(STATIC / PAGES[request.url.path])
+
+    async def favicon(request: Request) -> Response:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
+    async def options(request: Request) -> Response:
+        return reply({"losses": LOSSES.names(), "datasets": TOY_DATA.names(), "runs_dir": str(runs.root)})
+
+    async def lab_create(request: Request) -> Response:
+        data = await read_json(request)
+        session = await run_in_threadpool(labs.create, data)
+        labs.start()
+        return await lab_frame(session)
+
+    async def lab_get(request: Request) -> Response:
+        return await lab_frame(lab_of(request))
+
+    async def lab_control(request: Request) -> Response:
+        session = lab_of(request)
+        data = await read_json(request)
+        action = data.get("action")
+        if action == "play":
+            labs.set_playing(session, True)
+        elif action == "pause":
+            labs.set_playing(session, False)
+        elif action == "slow":
+            session.set_state(slow=bool(data.get("on", True)))
+        elif action in ("step_g", "step_d"):
+            labs.set_playing(session, False)
+            await run_in_threadpool(session.request, action)
+        elif action == "reset":
+            labs.set_playing(session, False)
+            await run_in_threadpool(session.request, "reset")
+        elif action == "config":
+            from .lab import parse_config
+
+            cfg = parse_config(data.get("config") if isinstance(data.get("config"), dict) else {})
+            labs.set_playing(session, False)
+            await run_in_threadpool(session.request, "reset", cfg)
+        else:
+            raise ApiError(400, f"unknown Lab action {action!r}; use play, pause, slow, step_g, step_d, reset "
+                                "or config")
+        return await lab_frame(session)
+
+    async def lab_delete(request: Request) -> Response:
+        labs.remove(request.path_params["lab_id"])
+        return reply({"deleted": True})
+
+    async def runs_list(request: Request) -> Response:
+        return reply({"runs_dir": str(runs.root), "runs": await run_in_threadpool(runs.list_runs)})
+
+    async def run_detail(request: Request) -> Response:
+        since_stats, since_metrics = query_int(request, "since_stats"), query_int(request, "since_metrics")
+        detail = await run_in_threadpool(runs.detail, request.path_params["name"], since_stats, since_metrics)
+        return reply(detail)
+
+    async def run_sample(request: Request) -> Response:
+        path = runs.sample_file(request.path_params["name"], request.path_params["file"])
+        return FileResponse(path, media_type="image/png")
+
+    async def create_job(request: Request) -> Response:
+        data = await read_json(request)
+        job = jobs.submit(data)
+        return reply(job.status(), 202)
+
+    def job_of(request: Request):
+        try:
+            return jobs.get(request.path_params["job_id"])
+        except KeyError:
+            raise ApiError(404, "no such job (finished jobs are kept 10 minutes); run it again") from None
+
+    async def job_status(request: Request) -> Response:
+        return reply(job_of(request).status())
+
+    async def job_result(request: Request) -> Response:
+        job = job_of(request)
+        if job.state != "done":
+            raise ApiError(409 if job.state != "error" else 400, job.error or f"the job is still {job.state}")
+        headers = {}
+        if request.query_params.get("download"):
+            headers["content-disposition"] = f'attachment; filename="{job.filename}"'
+        return Response(job.content, media_type=job.media_type, headers=headers)
+
+    # ------------------------------------------------------------------ errors
+    async def on_api_error(request: Request, exc: ApiError) -> Response:
+        return reply({"error": exc.message}, exc.status)
+
+    async def on_user_error(request: Request, exc: GanforgeError) -> Response:
+        return reply({"error": str(exc)}, 429 if isinstance(exc, TooManyLabs) else 400)
+
+    async def on_not_found(request: Request, exc: NotFound) -> Response:
+        return reply({"error": str(exc.args[0]) if exc.args else "not found"}, 404)
+
+    async def on_http(request: Request, exc: HTTPException) -> Response:
+        messages = {404: f"nothing at {request.url.path}", 405: f"{request.method} is not allowed on {request.url.path}"}
+        return reply({"error": messages.get(exc.status_code, exc.detail)}, exc.status_code)
+
+    async def on_bug(request: Request, exc: Exception) -> Response:
+        log.exception("studio request %s %s failed", request.method, request.url.path)
+        return reply({"error": f"internal error ({type(exc).__name__}: {exc}); see the server log"}, 500)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        labs.start()
+        try:
+            yield
+        finally:
+            labs.stop()
+            jobs.shutdown()
+
+    routes = [
+        Route("/", index),
+        *[Route(path, page) for path in PAGES],
+        Route("/favicon.ico", favicon),
+        Route("/api/options", options),
+        Route("/api/lab", lab_create, methods=["POST"]),
+        Route("/api/lab/{lab_id}", lab_get),
+        Route("/api/lab/{lab_id}", lab_delete, methods=["DELETE"]),
+        Route("/api/lab/{lab_id}/control", lab_control, methods=["POST"]),
+        Route("/api/runs", runs_list),
+        Route("/api/runs/{name}", run_detail),
+        Route("/api/runs/{name}/samples/{file}", run_sample),
+        Route("/api/create", create_job, methods=["POST"]),
+        Route("/api/jobs/{job_id}", job_status),
+        Route("/api/jobs/{job_id}/result", job_result),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    middleware = [Middleware(SecurityHeaders), Middleware(BodyLimit, limit=body_limit)]
+    if allowed_hosts is not None:
+        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={ApiError: on_api_error, GanforgeError: on_user_error, NotFound: on_not_found,
+                                        HTTPException: on_http, Exception: on_bug},
+                    lifespan=lifespan)
+    app.state.runs, app.state.labs, app.state.jobs = runs, labs, jobs
+    return app

@@ -1,0 +1,244 @@
+"""The studio's Create page: sample a trained run with a seed, pick a class, truncate, lock latent
+dimensions, walk between two latents, and export PNG or GIF.
+
+Everything goes through :class:`ganforge.sampling.LoadedGenerator` (the same sampling as
+``ganforge sample``: ``seed`` and ``truncation`` give the same images) and
+:mod:`ganforge.imaging`. Work runs as a :class:`Job` on one background thread so the page can show
+progress and the server keeps answering; loaded generators are kept in a small cache.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import numpy as np
+import torch
+
+from ..config import from_dict, option
+from ..errors import ConfigError, GanforgeError
+from ..imaging import make_grid, to_pil
+from ..sampling import LoadedGenerator, slerp, truncated_normal
+from .runs import RunsFolder
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class CreateRequest:
+    run: str = option("", help="run folder name under the studio's runs folder")
+    checkpoint: Optional[int] = option(None, min=0, help="checkpoint step (default: the newest)")
+    action: str = option("sample", choices=("sample", "walk", "gif"))
+    seed: int = option(0, min=0, max=2**31 - 1)
+    seed_b: int = option(1, min=0, max=2**31 - 1, help="the walk's second latent")
+    n: int = option(16, min=1, max=64, help="number of samples")
+    label: Optional[int] = option(None, min=0, help="class (conditional models; default: random)")
+    truncation: Optional[float] = option(None, min=0.05, max=10.0)
+    locked: str = option("", help="latent dimensions kept fixed, e.g. '0-9, 42'")
+    steps: int = option(16, min=2, max=64, help="frames of the walk")
+
+
+def parse_locked(spec: str, latent_dim: int) -> List[int]:
+    """'0-9, 42' -> [0, 1, ..., 9, 42], each dimension checked against the model's latent size."""
+    dims: List[int] = []
+    for part in filter(None, (p.strip() for p in (spec or "").split(","))):
+        try:
+            lo, _, hi = part.partition("-")
+            a, b = int(lo), int(hi) if hi else int(lo)
+        except ValueError:
+            raise ConfigError(f"locked dimensions {spec!r}: {part!r} is not a number or a range like 0-9") from None
+        if not 0 <= a <= b < latent_dim:
+            raise ConfigError(f"locked dimensions {spec!r}: {part!r} is outside 0..{latent_dim - 1} "
+                              f"(this model's latent has {latent_dim} dimensions)")
+        dims.extend(range(a, b + 1))
+    return sorted(set(dims))
+
+
+class GeneratorCache:
+    """The last few loaded generators, keyed by checkpoint file and its modification time."""
+
+    def __init__(self, runs: RunsFolder, size: int = 4):
+        self.runs, self.size = runs, size
+        self._cache: "OrderedDict[Tuple[str, float], LoadedGenerator]" = OrderedDict()
+        self._lock = threading.Lock()
+
+    def checkpoint_path(self, run: str, step: Optional[int]) -> Path:
+        run_dir = self.runs.run_dir(run)
+        if step is None:
+            from ..training.runs import find_checkpoint
+
+            return find_checkpoint(run_dir)
+        return self.runs.checkpoint_file(run, f"step_{step:07d}.safetensors")
+
+    def load(self, run: str, step: Optional[int]) -> LoadedGenerator:
+        path = self.checkpoint_path(run, step)
+        key = (str(path), path.stat().st_mtime)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        g = LoadedGenerator.load(path)
+        with self._lock:
+            self._cache[key] = g
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return g
+
+
+def _generate(g: LoadedGenerator, z: torch.Tensor, y: Optional[torch.Tensor], progress: Progress,
+              chunk: int = 8) -> torch.Tensor:
+    out = []
+    for start in range(0, len(z), chunk):
+        out.append(g.generate(z[start:start + chunk], None if y is None else y[start:start + chunk]))
+        progress(min(start + chunk, len(z)), len(z))
+    return torch.cat(out)
+
+
+def sample_images(g: LoadedGenerator, req: CreateRequest, progress: Progress) -> torch.Tensor:
+    """``req.n`` seeded samples; locked dimensions take the first sample's values in every sample."""
+    label = _check_label(g, req.label)
+    z, y = g.draw(req.n, label, req.seed, req.truncation)
+    locked = parse_locked(req.locked, g.config.latent_dim)
+    if locked:
+        z[:, locked] = z[:1, locked]
+    return _generate(g, z, y, progress)
+
+
+def walk_images(g: LoadedGenerator, req: CreateRequest, progress: Progress) -> torch.Tensor:
+    """``req.steps`` images along the great circle from the latent of ``seed`` to that of ``seed_b``.
+
+    The two ends are the first latents drawn from ``seed`` and ``seed_b`` (without truncation, those of
+    the first image of each seed's sample grid); locked dimensions keep the start latent's values.
+    """
+    label = _check_label(g, req.label)
+    dim = g.config.latent_dim
+    a = truncated_normal(1, dim, req.truncation, torch.Generator().manual_seed(req.seed))[0]
+    b = truncated_normal(1, dim, req.truncation, torch.Generator().manual_seed(req.seed_b))[0]
+    z = slerp(a, b, torch.linspace(0, 1, req.steps))
+    locked = parse_locked(req.locked, dim)
+    if locked:
+        z[:, locked] = a[locked]
+    y = None
+    if g.num_classes:
+        _, y0 = g.draw(1, label, req.seed, req.truncation)
+        y = y0.expand(req.steps).clone()
+    return _generate(g, z, y, progress)
+
+
+def _check_label(g: LoadedGenerator, label: Optional[int]) -> Optional[int]:
+    if label is None:
+        return None
+    if not g.num_classes:
+        raise GanforgeError("this model is not class-conditional: choose 'random' as the class")
+    if label >= g.num_classes:
+        raise GanforgeError(f"class {label} is out of range; this model has classes 0..{g.num_classes - 1}")
+    return label
+
+
+def png_bytes(array: np.ndarray, scale: int = 1) -> bytes:
+    img = to_pil(array)
+    if scale > 1:
+        img = img.resize((img.width * scale, img.height * scale), resample=0)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def gif_bytes(frames: torch.Tensor, scale: int = 4, duration_ms: int = 80) -> bytes:
+    images = [to_pil(make_grid(f[None], nrow=1, padding=0)) for f in frames]
+    images = [im.resize((im.width * scale, im.height * scale), resample=0) for im in images]
+    buf = io.BytesIO()
+    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0)
+    return buf.getvalue()
+
+
+def run_request(cache: GeneratorCache, data: Dict[str, Any], progress: Progress) -> Tuple[str, bytes, str]:
+    """Do one Create request: (media type, content, suggested file name)."""
+    req = from_dict(CreateRequest, data)
+    g = cache.load(req.run, req.checkpoint)
+    tag = f"{req.run}-step{g.step}-seed{req.seed}"
+    if req.action == "sample":
+        images = sample_images(g, req, progress)
+        return "image/png", png_bytes(make_grid(images), scale=2), f"{tag}.png"
+    frames = walk_images(g, req, progress)
+    if req.action == "gif":
+        return "image/gif", gif_bytes(frames), f"{tag}-to-{req.seed_b}.gif"
+    urls = ["data:image/png;base64," + base64.b64encode(png_bytes(make_grid(f[None], nrow=1, padding=0), 4))
+            .decode("ascii") for f in frames]
+    import json
+
+    return "application/json", json.dumps({"frames": urls, "step": g.step}).encode(), f"{tag}-walk.json"
+
+
+@dataclass
+class Job:
+    id: str
+    state: str = "queued"  # queued, running, done, error
+    done: int = 0
+    total: int = 1
+    error: Optional[str] = None
+    media_type: str = ""
+    content: bytes = b""
+    filename: str = ""
+    created: float = field(default_factory=time.monotonic)
+
+    def status(self) -> Dict[str, Any]:
+        return {"id": self.id, "state": self.state, "done": self.done, "total": self.total, "error": self.error,
+                "media_type": self.media_type, "filename": self.filename}
+
+
+class Jobs:
+    """Create requests run one at a time on a background thread; finished jobs are kept a few minutes."""
+
+    def __init__(self, cache: GeneratorCache, keep_s: float = 600.0, max_jobs: int = 64):
+        self.cache, self.keep_s, self.max_jobs = cache, keep_s, max_jobs
+        self._jobs: Dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ganforge-create")
+
+    def submit(self, data: Dict[str, Any]) -> Job:
+        req = from_dict(CreateRequest, data)  # a malformed request fails now, with a 4xx, not later in the job
+        self.cache.runs.run_dir(req.run)  # an unknown run too (404)
+        job = Job(secrets.token_urlsafe(9))
+        with self._lock:
+            now = time.monotonic()
+            for jid, old in list(self._jobs.items()):
+                if old.state in ("done", "error") and now - old.created > self.keep_s:
+                    del self._jobs[jid]
+            if sum(j.state in ("queued", "running") for j in self._jobs.values()) >= self.max_jobs:
+                raise GanforgeError("too many Create requests are waiting; wait for them to finish")
+            self._jobs[job.id] = job
+        self._pool.submit(self._run, job, data)
+        return job
+
+    def get(self, job_id: str) -> Job:
+        job = self._jobs.get(job_id)
+        if job is None:
+            raise KeyError(job_id)
+        return job
+
+    def _run(self, job: Job, data: Dict[str, Any]) -> None:
+        job.state = "running"
+
+        def progress(done: int, total: int) -> None:
+            job.done, job.total = done, total
+
+        try:
+            job.media_type, job.content, job.filename = run_request(self.cache, data, progress)
+            job.state = "done"
+        except GanforgeError as exc:
+            job.error, job.state = str(exc), "error"
+        except LookupError as exc:  # NotFound: a run or checkpoint that is gone
+            job.error, job.state = (exc.args[0] if exc.args else "not found"), "error"
+        except Exception as exc:  # noqa: BLE001 - shown in the page as a message, never a traceback
+            job.error, job.state = f"internal error: {type(exc).__name__}: {exc}", "error"
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,140 @@
+// The Create page: pick a run and checkpoint, sample with a seed, class, truncation and locked latent
+// dimensions; walk between two latents with a slider; download the PNG or a GIF of the walk.
+// The server does the work as jobs (progress bars here); results are images.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const create = { runs: [], sampleUrl: null, walkFrames: [], sampling: false, again: false };
+window.studioCreate = create; // for the end-to-end tests
+
+function request(action) {
+  const label = $("label").value, checkpoint = $("checkpoint").value;
+  return {
+    run: $("run").value, checkpoint: checkpoint === "" ? null : Number(checkpoint), action: action,
+    seed: Number($("seed").value), seed_b: Number($("seed_b").value), n: Number($("n").value),
+    label: label === "" ? null : Number(label), locked: $("locked").value, steps: Number($("steps").value),
+    truncation: $("use-truncation").checked ? Number($("truncation").value) : null,
+  };
+}
+
+async function loadRuns() {
+  const data = await studio.api("GET", "/api/runs");
+  const runs = data.runs.filter((r) => r.family === "image" && r.checkpoints > 0);
+  create.runs = runs;
+  if (!runs.length) {
+    studio.showError("no run with a checkpoint in " + data.runs_dir + ": train one with `ganforge train --out " +
+      data.runs_dir + "`, then reload");
+    return;
+  }
+  $("run").innerHTML = "";
+  for (const run of runs) $("run").add(new Option(run.name + " (" + run.model + ", step " + run.step + ")", run.name));
+  const wanted = new URLSearchParams(location.search).get("run");
+  if (wanted && runs.some((r) => r.name === wanted)) $("run").value = wanted;
+  await loadRun();
+}
+
+async function loadRun() {
+  const run = await studio.api("GET", "/api/runs/" + encodeURIComponent($("run").value) + "?since_stats=1000000000");
+  const usable = run.checkpoints.filter((c) => c.ok);
+  $("checkpoint").innerHTML = "";
+  $("checkpoint").add(new Option("newest", ""));
+  for (const c of usable.slice().reverse()) $("checkpoint").add(new Option("step " + c.step, String(c.step)));
+  const classes = usable.length ? usable[usable.length - 1].num_classes : 0;
+  $("label").innerHTML = "";
+  $("label").add(new Option(classes ? "random" : "random (not conditional)", ""));
+  for (let k = 0; k < classes; k++) $("label").add(new Option("class " + k, String(k)));
+  $("label").disabled = !classes;
+  create.latentDim = usable.length ? usable[usable.length - 1].latent_dim : null;
+  $("locked").placeholder = create.latentDim ? "e.g. 0-" + Math.floor(create.latentDim / 2 - 1) +
+    " (of 0-" + (create.latentDim - 1) + ")" : "";
+  await sample();
+}
+
+// One sample job at a time; a change made while one runs asks for one more afterwards.
+async function sample() {
+  if (create.sampling) { create.again = true; return; }
+  create.sampling = true;
+  $("sample").disabled = true;
+  try {
+    const req = request("sample");
+    const { job, blob } = await studio.runJob(req, "sample-progress");
+    if (create.sampleUrl) URL.revokeObjectURL(create.sampleUrl);
+    create.sampleUrl = URL.createObjectURL(blob);
+    $("sample-image").src = create.sampleUrl;
+    $("sample-image").dataset.label = req.label === null ? "" : String(req.label);
+    $("sample-image").dataset.seed = String(req.seed);
+    const link = $("download-png");
+    link.href = "/api/jobs/" + job.id + "/result?download=1";
+    link.setAttribute("download", job.filename);
+    link.classList.remove("disabled");
+    $("sample-caption").textContent = req.n + " samples · seed " + req.seed +
+      (req.label === null ? "" : " · class " + req.label) + (req.truncation ? " · truncation " + req.truncation : "") +
+      (req.locked ? " · locked " + req.locked : "");
+    studio.clearError();
+  } catch (e) {
+    studio.showError(e.message);
+  } finally {
+    create.sampling = false;
+    $("sample").disabled = false;
+    if (create.again) { create.again = false; sample(); }
+  }
+}
+
+async function walk() {
+  $("walk").disabled = true;
+  try {
+    const { blob } = await studio.runJob(request("walk"), "walk-progress");
+    create.walkFrames = JSON.parse(await blob.text()).frames;
+    const slider = $("walk-slider");
+    slider.max = create.walkFrames.length - 1;
+    slider.value = 0;
+    slider.disabled = false;
+    showFrame();
+    $("download-gif").disabled = false;
+    studio.clearError();
+  } catch (e) {
+    studio.showError(e.message);
+  } finally {
+    $("walk").disabled = false;
+  }
+}
+
+function showFrame() {
+  const i = Number($("walk-slider").value);
+  $("walk-image").src = create.walkFrames[i];
+  $("walk-image").hidden = false;
+  $("walk-caption").textContent = "frame " + (i + 1) + " of " + create.walkFrames.length + ": seed " +
+    $("seed").value + " → seed " + $("seed_b").value;
+}
+
+async function downloadGif() {
+  $("download-gif").disabled = true;
+  try {
+    const { job } = await studio.runJob(request("gif"), "walk-progress");
+    const a = document.createElement("a");
+    a.href = "/api/jobs/" + job.id + "/result?download=1";
+    a.download = job.filename;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  } catch (e) {
+    studio.showError(e.message);
+  } finally {
+    $("download-gif").disabled = false;
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("run").addEventListener("change", () => loadRun().catch((e) => studio.showError(e.message)));
+  for (const id of ["checkpoint", "seed", "n", "label", "use-truncation", "truncation", "locked"]) {
+    $(id).addEventListener("change", sample);
+  }
+  $("use-truncation").addEventListener("change", () => { $("truncation").disabled = !$("use-truncation").checked; });
+  $("truncation").addEventListener("input", () => { $("truncation-value").textContent = "|z| ≤ " + $("truncation").value; });
+  $("dice").addEventListener("click", () => { $("seed").value = Math.floor(Math.random() * 1e6); sample(); });
+  $("sample").addEventListener("click", sample);
+  $("walk").addEventListener("click", walk);
+  $("walk-slider").addEventListener("input", showFrame);
+  $("download-gif").addEventListener("click", downloadGif);
+  loadRuns().catch((e) => studio.showError(e.message));
+});

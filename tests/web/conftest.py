@@ -1,0 +1,57 @@
+"""Fixtures for the studio tests: a tiny real run, a live server on 127.0.0.1, a headless Chromium page."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from studio_helpers import CHROMIUM, CHROMIUM_ARGS, LiveServer, train_tiny_run
+
+
+@pytest.fixture(scope="session")
+def runs_dir(tmp_path_factory) -> Path:
+    """A runs folder holding one conditional run ``tiny-cond``: trained here for 20 steps, or a copy of
+    ``$GANFORGE_E2E_RUN`` (a longer run, for screenshots that show digits)."""
+    out = tmp_path_factory.mktemp("studio-runs")
+    given = os.environ.get("GANFORGE_E2E_RUN")
+    if given:
+        shutil.copytree(given, out / "tiny-cond", ignore=shutil.ignore_patterns("tb"))
+    else:
+        train_tiny_run(out, "tiny-cond", steps=20)
+    return out
+
+
+@pytest.fixture(scope="session")
+def live_server(runs_dir):
+    server = LiveServer(runs_dir)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed: pip install -e '.[test]'")
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install -y chromium) "
+                    "or set GANFORGE_CHROMIUM")
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 900}, accept_downloads=True)
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    page = browser_context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    yield page
+    page.close()
