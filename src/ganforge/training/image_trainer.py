@@ -154,6 +154,16 @@ class ImageTrainer:
         eps = torch.rand(t.batch_size, generator=g)[lo:hi]
         return real, labels, z, fake_labels, eps
 
+    def update(self, loss: torch.Tensor, module, opt, scaler, name: str) -> None:
+        """Backward, average gradients over processes, record the gradient norm, optimizer step."""
+        opt.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        ddp.average_gradients(module.parameters())
+        scaler.unscale_(opt)
+        self.stats.report(f"grad_norm/{name}", _grad_norm(module))
+        scaler.step(opt)
+        scaler.update()
+
     def train_step(self) -> None:
         """``d_steps`` discriminator updates, then one generator update.
 
@@ -182,26 +192,14 @@ class ImageTrainer:
                     d_loss = d_loss + penalty
                 if self.cfg.loss.r1_weight > 0:
                     d_loss = d_loss + 0.5 * self.cfg.loss.r1_weight * r1_penalty(self.D, real, labels)
-            self.opt_d.zero_grad(set_to_none=True)
-            self.scaler_d.scale(d_loss).backward()
-            ddp.average_gradients(self.D.parameters())
-            self.scaler_d.unscale_(self.opt_d)
-            self.stats.report("grad_norm/d", _grad_norm(self.D))
-            self.scaler_d.step(self.opt_d)
-            self.scaler_d.update()
+            self.update(d_loss, self.D, self.opt_d, self.scaler_d, "d")
             self.loss.after_discriminator_step(self.D)
 
         self.D.requires_grad_(False)
         with autocast(self.device, prec):
             g_logits = self.D_run(fake_g, labels_g).float()
             g_loss = self.loss.generator(g_logits)
-        self.opt_g.zero_grad(set_to_none=True)
-        self.scaler_g.scale(g_loss).backward()
-        ddp.average_gradients(self.G.parameters())
-        self.scaler_g.unscale_(self.opt_g)
-        self.stats.report("grad_norm/g", _grad_norm(self.G))
-        self.scaler_g.step(self.opt_g)
-        self.scaler_g.update()
+        self.update(g_loss, self.G, self.opt_g, self.scaler_g, "g")
         if self.ema is not None:
             self.ema.update(self.G, step)
 
