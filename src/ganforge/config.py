@@ -81,7 +81,7 @@ class TrainConfig:
     checkpoint_every: int = option(500, min=1)
     keep_checkpoints: int = option(3, min=1, help="keep the last K checkpoints")
     device: str = option("auto", help="auto, cpu, cuda or cuda:N")
-    precision: str = option("fp32", choices=("auto", "fp32", "bf16", "fp16"),
+    precision: str = option("auto", choices=("auto", "fp32", "bf16", "fp16"),
                             help="auto: bf16 where the hardware runs it natively, else fp32; fp16 (CUDA) "
                                  "uses loss scaling")
     threads: int = option(0, min=0, help="CPU threads (0 = torch default)")

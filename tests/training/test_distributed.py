@@ -10,7 +10,8 @@ from ganforge.training.checkpoint import checkpoint_files, load_checkpoint
 
 from helpers import SRC
 
-ARGS = ["train", "mlp", "--steps", "6", "--batch-size", "16", "--loss", "wgan-gp", "--set", "model.width=4",
+ARGS = ["train", "mlp", "--steps", "6", "--batch-size", "16", "--loss", "wgan-gp", "--precision", "fp32",
+        "--set", "model.width=4",
         "--set", "model.dropout=0", "--set", "data.limit=128", "--set", "train.log_every=2",
         "--set", "train.checkpoint_every=6", "--set", "train.d_steps=2", "--quiet"]
 
