@@ -72,7 +72,7 @@ def mixture_quality(samples: np.ndarray, mix: Mixture, min_share: float = 0.1) -
     fair = len(x) / len(mix.centres)
     cov = histogram_coverage(counts, min_count=max(1, int(math.ceil(min_share * fair))))
     return {"modes": cov["modes"], "num_modes": len(mix.centres), "high_quality": float(good.mean()),
-            "kl": cov["kl"]}
+            "kl": cov["kl"], "mean_distance": float(dist.mean() / mix.std)}
 
 
 def mlp(inp: int, hidden: int, layers: int, out: int) -> nn.Sequential:
