@@ -43,8 +43,8 @@ def train_image_gan(run_dir: Path, model: str, loss: str, data: str, steps: int,
                     batch: int = 64, extra: dict = None) -> float:
     cfg = {"model": {"name": model, "channels": channels, "width": width},
            "loss": {"name": loss}, "data": {"name": data, "dir": os.environ.get("GANFORGE_DATA")},
-           "train": {"steps": steps, "batch_size": batch, "log_every": 100, "sample_every": steps,
-                     "checkpoint_every": steps, "threads": torch.get_num_threads()}}
+           "train": {"steps": steps, "batch_size": batch, "log_every": 100, "sample_every": min(steps, 1000),
+                     "checkpoint_every": min(steps, 1000), "threads": torch.get_num_threads()}}
     for section, values in (extra or {}).items():
         cfg[section].update(values)
     t0 = time.monotonic()
@@ -79,12 +79,13 @@ def stacked_section(args, root: Path) -> list:
     classifier = create_extractor("mnist-classifier")
     run = root / "stacked"
     seconds = train_image_gan(run, "dcgan", args.stacked_loss, "stacked-mnist", args.stacked_steps, channels=3,
-                              width=args.stacked_width, extra={"train": {"lr_g": 2e-4, "lr_d": 2e-4}})
+                              width=args.stacked_width, extra={"train": {"max_minutes": args.stacked_minutes}})
+    step = LoadedGenerator.load(run).step
     images = LoadedGenerator.load(run).sample(26000, seed=0)
     cov = stacked_mnist_coverage(images, classifier)
     real = load_split("stacked-mnist:train").images[:26000]
     floor = stacked_mnist_coverage(real, classifier)
-    return [{"config": f"dcgan width {args.stacked_width} x {args.stacked_loss}, {args.stacked_steps} steps",
+    return [{"config": f"dcgan width {args.stacked_width} x {args.stacked_loss}, {step} steps",
              **cov, "seconds": seconds, "classifier_sha256": classifier.weights_sha256},
             {"config": "floor: real Stacked MNIST (26,000 images)", **floor, "seconds": 0.0}]
 
@@ -138,6 +139,7 @@ def main() -> int:
     p.add_argument("--n", type=int, default=10000, help="samples scored per MNIST configuration")
     p.add_argument("--stacked-steps", type=int, default=3000)
     p.add_argument("--stacked-width", type=int, default=32)
+    p.add_argument("--stacked-minutes", type=float, default=0.0, help="time budget of the Stacked MNIST run (0 = none)")
     p.add_argument("--stacked-loss", default="nonsaturating")
     p.add_argument("--mixture-steps", type=int, default=6000)
     p.add_argument("--pack", type=int, default=1, help="PacGAN packing of the 2D discriminator")

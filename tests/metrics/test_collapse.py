@@ -20,29 +20,31 @@ def reference(tmp_path_factory):
     return path
 
 
-def train(run_dir, reference, lr, steps=150):
+def train(run_dir, reference, lr_g, lr_d, steps=150, model="dcgan"):
     cfg = from_dict(RunConfig, {
-        "model": {"name": "dcgan", "width": 8, "latent_dim": 32},
+        "model": {"name": model, "width": 8, "latent_dim": 32, "dropout": 0.0},
         "data": {"name": "embedded", "limit": 2000},
-        "train": {"steps": steps, "batch_size": 32, "lr_g": lr, "lr_d": lr, "ema_decay": 0.0, "log_every": 50,
+        "train": {"steps": steps, "batch_size": 32, "lr_g": lr_g, "lr_d": lr_d, "ema_decay": 0.0, "log_every": 50,
                   "sample_every": 1000, "checkpoint_every": 1000, "threads": 1}})
-    hook = EvalHook(run_dir, every=steps // 2, metrics="fid", ref=str(reference), num_samples=500, quiet=True)
+    hook = EvalHook(run_dir, every=steps, metrics="fid", ref=str(reference), num_samples=500, quiet=True)
     ImageTrainer(cfg, run_dir, quiet=True, hooks=[hook]).fit()
     hook.close()
     return hook
 
 
 def test_collapsing_run_warns_and_healthy_run_does_not(metrics_cache, reference, tmp_path, capsys):
-    healthy = train(tmp_path / "healthy", reference, lr=2e-4)
+    healthy = train(tmp_path / "healthy", reference, lr_g=2e-4, lr_d=2e-4)
     assert healthy.events == []
     rows = [json.loads(line) for line in (tmp_path / "healthy" / "metrics.jsonl").read_text().splitlines()]
-    assert [r["step"] for r in rows] == [75, 150]
+    assert [r["step"] for r in rows] == [150]
     assert all(not r["collapse"]["collapsed"] and r["card"]["num_samples"] == 500 for r in rows)
     best = tmp_path / "healthy" / "checkpoints" / "best.safetensors"
     assert best.is_file()
     assert list((tmp_path / "healthy" / "tb").glob("*.eval"))
 
-    collapsed = train(tmp_path / "collapsed", reference, lr=0.05)
+    # the textbook collapse: a generator learning far too fast (lr 0.01) against a discriminator that cannot
+    # keep up (frozen) moves every sample to the one image the discriminator likes best
+    collapsed = train(tmp_path / "collapsed", reference, lr_g=0.01, lr_d=0.0, steps=100, model="mlp")
     assert collapsed.events, "the collapse warning did not fire"
     assert "possible mode collapse" in capsys.readouterr().err
 

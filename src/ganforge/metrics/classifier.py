@@ -2,9 +2,10 @@
 
 It gives FID, KID, IS, precision/recall and Stacked-MNIST mode counts that work fully offline.
 Architecture: conv 16 -> pool -> conv 32 -> pool -> linear 128 (the feature vector, taken before
-its ReLU) -> linear 10; about 1.2 M multiply-adds per image, so it is cheap to train and run on a CPU. Training is seeded (weights, batch order) and deterministic on CPU; the
-weights are saved as safetensors with the seed, data set, steps and test accuracy in the header,
-and the file's sha256 goes into every protocol card.
+its ReLU) -> linear 10; about 1.2 M multiply-adds per image, cheap to train and run on a CPU.
+Training is seeded (weights, batch order) and deterministic on CPU; the weights are saved as
+safetensors with the seed, data set, steps and test accuracy in the header, and the file's
+sha256 goes into every protocol card.
 """
 from __future__ import annotations
 

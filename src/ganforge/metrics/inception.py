@@ -200,8 +200,8 @@ def build_inception(state: Optional[dict] = None) -> FIDInceptionV3:
         wanted = {k for k in own if not k.endswith("num_batches_tracked")}
         missing, unexpected = sorted(wanted - set(state)), sorted(set(state) - set(own))
         if missing or unexpected:
-            raise GanforgeError(f"the Inception weights do not fit this network ({'missing ' + missing[0] if missing else 'unexpected ' + unexpected[0]}); "
-                                f"use {WEIGHTS_NAME}")
+            detail = f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}"
+            raise GanforgeError(f"the Inception weights do not fit this network ({detail}); use {WEIGHTS_NAME}")
         net.load_state_dict(state, strict=False)
     return net
 

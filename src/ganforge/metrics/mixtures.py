@@ -72,7 +72,7 @@ def mixture_quality(samples: np.ndarray, mix: Mixture, min_share: float = 0.1) -
     fair = len(x) / len(mix.centres)
     cov = histogram_coverage(counts, min_count=max(1, int(math.ceil(min_share * fair))))
     return {"modes": cov["modes"], "num_modes": len(mix.centres), "high_quality": float(good.mean()),
-            "kl": cov["kl"]}
+            "kl": cov["kl"], "mean_distance": float(dist.mean() / mix.std)}
 
 
 def mlp(inp: int, hidden: int, layers: int, out: int) -> nn.Sequential:
@@ -107,6 +107,7 @@ class MixtureRun:
     loss: str = "nonsaturating"
     r1_weight: float = 0.1
     lr: float = 2e-4
+    d_steps: int = 1
     ema_decay: float = 0.999
     seed: int = 0
     eval_samples: int = 2500
@@ -127,18 +128,20 @@ def train_mixture(run: MixtureRun, quiet: bool = False, progress: int = 0) -> Di
     scale = float(np.abs(mix.centres).max())   # train on data scaled to [-1, 1]
     t0 = time.monotonic()
     for step in tqdm(range(run.steps), desc=f"2D {run.mixture}", disable=True if quiet else None, unit="step"):
-        real = mix.sample(n, data_gen) / scale
-        fake = G(torch.randn(n, run.latent_dim))
-        d_loss = loss.discriminator(D(real), D(fake.detach()))
-        penalty = loss.penalty(D, real, fake, None)
-        if penalty is not None:
-            d_loss = d_loss + penalty
-        if run.r1_weight > 0:
-            d_loss = d_loss + 0.5 * run.r1_weight * r1_penalty(D, real.reshape(-1, 2 * run.pack))
-        opt_d.zero_grad(set_to_none=True)
-        d_loss.backward()
-        opt_d.step()
-        loss.after_discriminator_step(D)
+        for _ in range(run.d_steps):
+            real = mix.sample(n, data_gen) / scale
+            with torch.no_grad():
+                fake = G(torch.randn(n, run.latent_dim))
+            d_loss = loss.discriminator(D(real), D(fake))
+            penalty = loss.penalty(D, real, fake, None)
+            if penalty is not None:
+                d_loss = d_loss + penalty
+            if run.r1_weight > 0:
+                d_loss = d_loss + 0.5 * run.r1_weight * r1_penalty(D, real.reshape(-1, 2 * run.pack))
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            loss.after_discriminator_step(D)
         g_loss = loss.generator(D(G(torch.randn(n, run.latent_dim))))
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()

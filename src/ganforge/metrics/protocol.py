@@ -105,8 +105,8 @@ class ReferenceStats:
                 if "format" not in f.files or str(f["format"]) != STATS_FORMAT:
                     raise GanforgeError(f"{path} is not a ganforge reference-statistics file; make one with "
                                         "`ganforge eval --save-ref FILE`")
-                return cls(f["mean"], f["cov"], f["features"].astype(np.float64), tuple(int(v) for v in f["image_shape"]),
-                           json.loads(str(f["card"])))
+                shape = tuple(int(v) for v in f["image_shape"])
+                return cls(f["mean"], f["cov"], f["features"].astype(np.float64), shape, json.loads(str(f["card"])))
         except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
             raise GanforgeError(f"reference statistics {path} are corrupt ({type(exc).__name__}); recompute them "
                                 "with `ganforge eval --save-ref FILE`") from None

@@ -93,7 +93,8 @@ class EvalHook:
         y = torch.randint(0, m.num_classes, (self.num_samples,), generator=g) if m.num_classes else None
         out = []
         for s in range(0, self.num_samples, 500):
-            out.append(to_uint8(G(z[s:s + 500].to(trainer.device), None if y is None else y[s:s + 500].to(trainer.device))).cpu())
+            labels = None if y is None else y[s:s + 500].to(trainer.device)
+            out.append(to_uint8(G(z[s:s + 500].to(trainer.device), labels)).cpu())
         G.train(was_training)
         return torch.cat(out)
 
