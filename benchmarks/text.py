@@ -99,21 +99,25 @@ def coco_experiment(args) -> dict:
     for note in corpus.notes:
         print("note:", note)
     runs = Path(args.out) / "coco-runs"
-    trainers = {"mle": train("mle", corpus, runs, data, model, {**common, "pretrain_steps": args.pretrain_steps})}
     steps = {"seqgan": args.seqgan_steps, "relgan": args.relaxed_steps, "textgan": args.relaxed_steps}
-    for name in args.models:
-        trainers[name] = train(name, corpus, runs, data, model, {**common, "d_pretrain_steps": args.d_pretrain_steps,
-                                                                 "steps": steps[name]}, init=runs / "mle")
     refs = corpus.test_sentences
     table, curves = [], {}
-    for name, tr in trainers.items():
+    for name in ["mle", *args.models]:  # each model is scored as soon as it is trained: partial results survive
+        if name == "mle":
+            tr = train("mle", corpus, runs, data, model, {**common, "pretrain_steps": args.pretrain_steps})
+        else:
+            tr = train(name, corpus, runs, data, model, {**common, "d_pretrain_steps": args.d_pretrain_steps,
+                                                         "steps": steps[name]}, init=runs / "mle")
         t1 = time.time()
         curves[name] = quality_diversity(tr.G, corpus.decode, args.samples, refs, temperatures=args.temperatures)
         at_one = next(r for r in curves[name] if r["temperature"] == 1.0)
-        table.append({"model": name, **{k: v for k, v in at_one.items() if k != "temperature"},
+        table.append({"model": f"{name} (step {tr.step})", **{k: v for k, v in at_one.items() if k != "temperature"},
                       "nll_gen": nll_gen(tr.G, corpus.test)})
         print(f"[{name}] evaluated in {time.time() - t1:.0f} s: " +
               " ".join(f"{k}={v:.3f}" for k, v in table[-1].items() if k != "model"), flush=True)
+        for r in curves[name]:
+            print(f"[{name}] T={r['temperature']}: " + " ".join(f"{k}={v:.3f}" for k, v in r.items()
+                                                              if k != "temperature"), flush=True)
     real = bleu_report(refs[:args.samples], None)
     table.append({"model": "test set (real)", **real})
     cols = ["model", "bleu2", "bleu3", "bleu4", "bleu5", "self_bleu2", "self_bleu3", "self_bleu4", "self_bleu5",
