@@ -86,13 +86,18 @@ async def runs_client(client: httpx.AsyncClient, name: str, until: float, interv
         await asyncio.sleep(interval)
 
 
-async def lab_client(client: httpx.AsyncClient, seed: int, until: float, latencies: Dict[str, List[float]],
+async def start_lab(client: httpx.AsyncClient, seed: int) -> str:
+    """Like opening the Lab page and pressing Play."""
+    lab = (await client.post("/api/lab", json={"seed": seed})).json()["id"]
+    (await client.post(f"/api/lab/{lab}/control", json={"action": "play"})).raise_for_status()
+    return lab
+
+
+async def lab_client(client: httpx.AsyncClient, lab: str, until: float, latencies: Dict[str, List[float]],
                      speeds: List[float]) -> None:
-    """Like the Lab page: create a session, press play, poll its frames (80 ms after each answer)."""
-    frame = (await client.post("/api/lab", json={"seed": seed})).json()
-    lab = frame["id"]
-    await client.post(f"/api/lab/{lab}/control", json={"action": "play"})
-    t0, steps0 = time.monotonic(), 0
+    """Polls a playing lab's frames like the Lab page (80 ms after each answer); records its training speed."""
+    frame = (await client.get(f"/api/lab/{lab}")).json()
+    t0, steps0 = time.monotonic(), frame["g_steps"]
     while time.monotonic() < until:
         r = await timed(latencies, "lab frame", client.get(f"/api/lab/{lab}"))
         frame = r.json() if r is not None else frame
@@ -107,9 +112,10 @@ async def phase(url: str, run: str, clients: int, labs: int, seconds: float, int
     speeds: List[float] = []
     limits = httpx.Limits(max_connections=clients + labs + 4)
     async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+        ids = [await start_lab(client, seed) for seed in range(labs)]  # before the clock starts
         until = time.monotonic() + seconds
         tasks = [runs_client(client, run, until, interval, latencies) for _ in range(clients)]
-        tasks += [lab_client(client, seed, until, latencies, speeds) for seed in range(labs)]
+        tasks += [lab_client(client, lab, until, latencies, speeds) for lab in ids]
         await asyncio.gather(*tasks)
     return latencies, speeds
 

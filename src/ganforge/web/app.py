@@ -154,6 +154,15 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def warm_up() -> None:
+    """One throw-away Lab iteration and frame, so that no visitor waits for torch's one-time set-up."""
+    from .lab import LabSession, parse_config
+
+    session = LabSession("warm-up", parse_config({"batch_size": 8}))
+    session.iteration()
+    session.snapshot()
+
+
 # ---------------------------------------------------------------------- the app
 def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[str]] = LOCAL_HOSTS,
                max_labs: int = 32, body_limit: int = MAX_BODY_BYTES) -> Starlette:
@@ -280,6 +289,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
+        await run_in_threadpool(warm_up)  # torch's first-call costs are paid before the first page asks
         labs.start()
         try:
             yield
