@@ -41,7 +41,8 @@ CONFIGS = {
 
 
 def data_config(data_dir):
-    if data_dir and (Path(data_dir) / "mnist").is_dir() or data_dir and Path(data_dir, "train-images-idx3-ubyte.gz").exists():
+    folder = Path(data_dir) if data_dir else None
+    if folder and ((folder / "mnist").is_dir() or (folder / "train-images-idx3-ubyte.gz").exists()):
         return {"name": "mnist", "dir": str(data_dir)}
     return {"name": "embedded"}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Callable, List, Optional
 
@@ -19,7 +20,7 @@ from torch.utils.tensorboard import SummaryWriter
 from ..config import RunConfig, save_yaml
 from ..data import BatchSampler, load_dataset, to_uint8, to_unit_range
 from ..data.images import step_generator
-from ..errors import ConfigError, DataError, TrainingDiverged
+from ..errors import CheckpointError, ConfigError, DataError, TrainingDiverged
 from ..imaging import make_grid, save_png
 from ..losses import create_loss, r1_penalty
 from ..models import create_model
@@ -100,7 +101,7 @@ class ImageTrainer:
         rng_t, rng_meta = rng_state()
         tensors.update(og, **od, **rng_t)
         meta = {"family": "image", "step": self.step, "model": self.cfg.model.name,
-                "model_config": _asdict(self.cfg.model), "optim_g": og_meta, "optim_d": od_meta, "rng": rng_meta,
+                "model_config": asdict(self.cfg.model), "optim_g": og_meta, "optim_d": od_meta, "rng": rng_meta,
                 "ema": self.ema is not None,
                 "scalers": {"d": self.scaler_d.state_dict(), "g": self.scaler_g.state_dict()}}
         return tensors, meta
@@ -121,7 +122,7 @@ class ImageTrainer:
         if path is None:
             return False
         tensors, meta = load_checkpoint(path)
-        if meta.get("family") != "image" or meta.get("model_config") != _asdict(self.cfg.model):
+        if meta.get("family") != "image" or meta.get("model_config") != asdict(self.cfg.model):
             raise_mismatch(path, meta, self.cfg.model.name)
         load_module_state(self.G, unprefixed("generator", tensors), "generator", path)
         load_module_state(self.D, unprefixed("discriminator", tensors), "discriminator", path)
@@ -317,14 +318,6 @@ def _grad_norm(module) -> torch.Tensor:
     return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))) if grads else torch.zeros(())
 
 
-def _asdict(cfg) -> dict:
-    import dataclasses
-
-    return dataclasses.asdict(cfg)
-
-
 def raise_mismatch(path: Path, meta: dict, expected: str) -> None:
-    from ..errors import CheckpointError
-
     raise CheckpointError(f"{path} is a checkpoint of {meta.get('family')} model {meta.get('model')!r} with another "
                           f"config than this run's {expected!r}; resume with the run's own config.yaml")

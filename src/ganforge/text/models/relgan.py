@@ -22,14 +22,18 @@ def annealed_beta(beta_max: float, progress: float) -> float:
     return float(beta_max) ** min(max(progress, 0.0), 1.0)
 
 
-@TEXT_MODELS.register("relgan")
-class RelGAN(TextModel):
-    """RelGAN-style: Gumbel-softmax generator trained through a CNN discriminator with the RSGAN loss."""
+class GumbelTextModel(TextModel):
+    """Base of the relaxed models: generator samples are annealed Gumbel-softmax, no roll-outs."""
 
     defaults = {"train": {"lr_g": 1e-4, "lr_d": 1e-4, "d_steps": 1}}
 
     def relaxed(self, ctx: AdversarialContext):
         return self.generator.gumbel_sample(ctx.batch_size, annealed_beta(self.cfg.gumbel_beta_max, ctx.progress))
+
+
+@TEXT_MODELS.register("relgan")
+class RelGAN(GumbelTextModel):
+    """RelGAN-style: Gumbel-softmax generator trained through a CNN discriminator with the RSGAN loss."""
 
     def discriminator_loss(self, ctx: AdversarialContext):
         soft, _ = self.relaxed(ctx)

@@ -14,8 +14,8 @@ from typing import Sequence
 
 import torch
 
-from .base import TEXT_MODELS, AdversarialContext, TextModel
-from .relgan import annealed_beta
+from .base import TEXT_MODELS, AdversarialContext
+from .relgan import GumbelTextModel
 
 
 def mmd2(x: torch.Tensor, y: torch.Tensor, bandwidths: Sequence[float]) -> torch.Tensor:
@@ -28,13 +28,8 @@ def mmd2(x: torch.Tensor, y: torch.Tensor, bandwidths: Sequence[float]) -> torch
 
 
 @TEXT_MODELS.register("textgan")
-class TextGAN(TextModel):
+class TextGAN(GumbelTextModel):
     """TextGAN-style: Gumbel-softmax generator trained to match the discriminator's feature distribution (MMD)."""
-
-    defaults = {"train": {"lr_g": 1e-4, "lr_d": 1e-4, "d_steps": 1}}
-
-    def relaxed(self, ctx: AdversarialContext):
-        return self.generator.gumbel_sample(ctx.batch_size, annealed_beta(self.cfg.gumbel_beta_max, ctx.progress))
 
     def discriminator_loss(self, ctx: AdversarialContext):
         soft, _ = self.relaxed(ctx)
