@@ -34,7 +34,8 @@ from ganforge.metrics.stacked_mnist import stacked_mnist_coverage  # noqa: E402
 from ganforge.sampling import LoadedGenerator  # noqa: E402
 from ganforge.training.image_trainer import ImageTrainer  # noqa: E402
 
-MNIST_CONFIGS = [("dcgan", "nonsaturating"), ("dcgan", "hinge"), ("mlp", "nonsaturating")]
+MNIST_CONFIGS = [("dcgan", "nonsaturating"), ("dcgan", "hinge"), ("dcgan", "lsgan"), ("dcgan", "wgan-gp"),
+                 ("mlp", "nonsaturating"), ("mlp", "hinge")]
 PACGAN_ANCHORS = "PacGAN (Lin et al.) on Stacked MNIST: DCGAN 99 modes / KL 3.40, Unrolled GAN 48.7 / 4.32, " \
                  "VEEGAN 150 / 2.95, PacDCGAN2 1000 / 0.06"
 
@@ -52,13 +53,29 @@ def train_image_gan(run_dir: Path, model: str, loss: str, data: str, steps: int,
     return time.monotonic() - t0
 
 
+def digit_modes(images: torch.Tensor, classifier) -> dict:
+    """Digit classes covered (>= 10 % of a fair share of the predicted classes) and KL from uniform."""
+    import numpy as np
+
+    from ganforge.metrics.stacked_mnist import histogram_coverage
+
+    _, probs = classifier.extract(images)
+    counts = np.bincount(probs.argmax(1), minlength=10)
+    return histogram_coverage(counts, min_count=max(1, len(images) // 100))
+
+
 def mnist_section(args, root: Path) -> list:
+    from ganforge.metrics.features import create_extractor
+
+    classifier = create_extractor("mnist-classifier")
     ev = Evaluator("mnist:test")
     opts = {"kid_subset_size": min(1000, args.n)}
     rows = []
     floor = ev.score(load_split("mnist:train", None).images[:args.n], "fid,kid,is,pr", source="real mnist:train",
                      options=opts)
-    rows.append({"config": "floor: real train vs test", **floor.values, "seconds": 0.0})
+    real_modes = digit_modes(load_split("mnist:train", None).images[:args.n], classifier)
+    rows.append({"config": "floor: real train vs test", **floor.values, "modes": real_modes["modes"],
+                 "class_kl": real_modes["kl"], "seconds": 0.0})
     card = floor.card
     for model, loss in MNIST_CONFIGS:
         run = root / f"{model}-{loss}"
@@ -67,8 +84,9 @@ def mnist_section(args, root: Path) -> list:
                                   extra={"model": {"dropout": 0.3}} if model == "mlp" else None)
         images = LoadedGenerator.load(run).sample(args.n, seed=0)
         score = ev.score(images, "fid,kid,is,pr", source=str(run), options=opts)
+        modes = digit_modes(images, classifier)
         rows.append({"config": f"{model} width {width} x {loss}, {args.steps} steps", **score.values,
-                     "seconds": seconds})
+                     "modes": modes["modes"], "class_kl": modes["kl"], "seconds": seconds})
         print(f"  {rows[-1]['config']}: FID {score.values['fid']:.3g} ({seconds:.0f} s)", file=sys.stderr)
     return [{"card": card.to_dict(), "rows": rows}]
 
@@ -79,13 +97,15 @@ def stacked_section(args, root: Path) -> list:
     classifier = create_extractor("mnist-classifier")
     run = root / "stacked"
     seconds = train_image_gan(run, "dcgan", args.stacked_loss, "stacked-mnist", args.stacked_steps, channels=3,
-                              width=args.stacked_width, extra={"train": {"max_minutes": args.stacked_minutes}})
+                              width=args.stacked_width, extra={"train": {"max_minutes": args.stacked_minutes},
+                                                               "model": {"pack": args.stacked_pack}})
     step = LoadedGenerator.load(run).step
     images = LoadedGenerator.load(run).sample(26000, seed=0)
     cov = stacked_mnist_coverage(images, classifier)
     real = load_split("stacked-mnist:train").images[:26000]
     floor = stacked_mnist_coverage(real, classifier)
-    return [{"config": f"dcgan width {args.stacked_width} x {args.stacked_loss}, {step} steps",
+    pack = f", PacGAN pack {args.stacked_pack}" if args.stacked_pack > 1 else ""
+    return [{"config": f"dcgan width {args.stacked_width} x {args.stacked_loss}{pack}, {step} steps",
              **cov, "seconds": seconds, "classifier_sha256": classifier.weights_sha256},
             {"config": "floor: real Stacked MNIST (26,000 images)", **floor, "seconds": 0.0}]
 
@@ -109,10 +129,14 @@ def print_tables(results: dict) -> None:
     if "mnist" in results:
         block = results["mnist"][0]
         print("\nMNIST, scored against mnist:test (domain classifier features):")
-        print("| configuration | FID | KID | IS | precision | recall | wall time (s) |\n|---|---|---|---|---|---|---|")
+        print("| configuration | FID | KID | IS | precision | recall | digit modes | class KL | wall time (s) |\n"
+              "|---|---|---|---|---|---|---|---|---|")
         for r in block["rows"]:
             print(f"| {r['config']} | {fmt(r['fid'])} | {fmt(r['kid'])} ± {fmt(r['kid_std'], '.2g')} | "
-                  f"{fmt(r['is'])} | {fmt(r['precision'])} | {fmt(r['recall'])} | {r['seconds']:.0f} |")
+                  f"{fmt(r['is'])} | {fmt(r['precision'])} | {fmt(r['recall'])} | {r['modes']}/10 | "
+                  f"{r['class_kl']:.3f} | {r['seconds']:.0f} |")
+        print("digit modes: classes predicted for >= 1 % of the samples (10 % of a fair share); class KL: KL of "
+              "the predicted-class histogram from uniform")
         c = block["card"]
         print(f"protocol: {c['num_samples']} samples, seed {c['seed']}, reference {c['reference']} "
               f"(sha256 {c['reference_sha256'][:16]}), {c['extractor']} (sha256 {c['extractor_sha256'][:16]}), "
@@ -141,6 +165,7 @@ def main() -> int:
     p.add_argument("--stacked-width", type=int, default=32)
     p.add_argument("--stacked-minutes", type=float, default=0.0, help="time budget of the Stacked MNIST run (0 = none)")
     p.add_argument("--stacked-loss", default="nonsaturating")
+    p.add_argument("--stacked-pack", type=int, default=1, help="PacGAN packing of the Stacked MNIST discriminator")
     p.add_argument("--mixture-steps", type=int, default=6000)
     p.add_argument("--pack", type=int, default=1, help="PacGAN packing of the 2D discriminator")
     p.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest on a busy 2-core machine)")

@@ -54,6 +54,8 @@ class ModelConfig:
     dropout: float = option(0.3, min=0.0, max=0.95, help="discriminator dropout (MLP GAN)")
     conditioning: str = option("projection", choices=("projection", "concat"),
                                help="how a conditional discriminator sees the label")
+    pack: int = option(1, min=1, help="PacGAN (Lin et al. 2018): the discriminator judges this many samples "
+                       "jointly, stacked along channels; unconditional models only; batch_size must divide")
 
 
 @dataclass

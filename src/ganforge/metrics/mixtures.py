@@ -111,6 +111,8 @@ class MixtureRun:
     ema_decay: float = 0.999
     seed: int = 0
     eval_samples: int = 2500
+    normalize: bool = True     # train on data divided by the largest centre coordinate (else raw units)
+    beta2: float = 0.99
 
 
 def train_mixture(run: MixtureRun, quiet: bool = False, progress: int = 0) -> Dict[str, float]:
@@ -120,12 +122,12 @@ def train_mixture(run: MixtureRun, quiet: bool = False, progress: int = 0) -> Di
     G = mlp(run.latent_dim, run.hidden, run.layers, 2)
     D = Critic(run.hidden, run.layers, run.pack)
     loss = create_loss(LossConfig(name=run.loss))
-    opt_g = torch.optim.Adam(G.parameters(), lr=run.lr, betas=(0.5, 0.99))
-    opt_d = torch.optim.Adam(D.parameters(), lr=run.lr, betas=(0.5, 0.99))
+    opt_g = torch.optim.Adam(G.parameters(), lr=run.lr, betas=(0.5, run.beta2))
+    opt_d = torch.optim.Adam(D.parameters(), lr=run.lr, betas=(0.5, run.beta2))
     ema = EMA(G, run.ema_decay) if run.ema_decay > 0 else None
     data_gen = torch.Generator().manual_seed(run.seed + 1)
     n = run.batch_size * run.pack
-    scale = float(np.abs(mix.centres).max())   # train on data scaled to [-1, 1]
+    scale = float(np.abs(mix.centres).max()) if run.normalize else 1.0
     t0 = time.monotonic()
     for step in tqdm(range(run.steps), desc=f"2D {run.mixture}", disable=True if quiet else None, unit="step"):
         for _ in range(run.d_steps):

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from ..config import ModelConfig
+from ..errors import ConfigError
 
 
 def spectral(layer: nn.Module, enabled: bool) -> nn.Module:
@@ -69,6 +70,11 @@ class Discriminator(nn.Module):
         self.concat = cfg.num_classes > 0 and cfg.conditioning == "concat"
         self.extra_channels = cfg.num_classes if self.concat else 0
         self.sn = cfg.spectral_norm
+        if cfg.pack > 1 and cfg.num_classes:
+            raise ConfigError("model.pack > 1 (PacGAN) needs an unconditional model: set model.num_classes=0 "
+                              "or model.pack=1")
+        self.pack = cfg.pack
+        self.in_channels = cfg.channels * cfg.pack + self.extra_channels   # what the first layer sees
 
     def build_head(self, features: int) -> None:
         self.head = spectral(nn.Linear(features, 1), self.sn)
@@ -88,8 +94,17 @@ class Discriminator(nn.Module):
             onehot = onehot[:, :, None, None].expand(-1, -1, x.shape[2], x.shape[3])
         return torch.cat([x, onehot], dim=1)
 
+    def packed(self, x: torch.Tensor) -> torch.Tensor:
+        """Stack each run of ``pack`` consecutive samples along channels: ``[B, C, ...] -> [B/pack, pack*C, ...]``."""
+        if self.pack == 1:
+            return x
+        if x.shape[0] % self.pack:
+            raise ValueError(f"a packed discriminator (pack={self.pack}) needs a batch that is a multiple of "
+                             f"{self.pack}, got {x.shape[0]}")
+        return x.reshape(x.shape[0] // self.pack, self.pack * x.shape[1], *x.shape[2:])
+
     def forward(self, x: torch.Tensor, labels: Optional[torch.Tensor] = None) -> torch.Tensor:
-        h = self.body(self.with_label_channels(x, labels)).flatten(1)
+        h = self.body(self.with_label_channels(self.packed(x), labels)).flatten(1)
         logit = self.head(h).squeeze(1)
         if self.projection is not None:
             if labels is None:

@@ -57,7 +57,7 @@ class DCGANDiscriminator(Discriminator):
         super().__init__(cfg)
         start, stages = upsampling_plan(cfg.image_size)
         ch = cfg.width
-        layers = [spectral(nn.Conv2d(cfg.channels + self.extra_channels, ch, 4, 2, 1), cfg.spectral_norm),
+        layers = [spectral(nn.Conv2d(self.in_channels, ch, 4, 2, 1), cfg.spectral_norm),
                   nn.LeakyReLU(0.2, inplace=True)]
         for _ in range(stages - 1):
             layers.append(spectral(nn.Conv2d(ch, ch * 2, 4, 2, 1, bias=cfg.spectral_norm), cfg.spectral_norm))

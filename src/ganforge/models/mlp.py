@@ -36,7 +36,7 @@ class MLPDiscriminator(Discriminator):
     def __init__(self, cfg: ModelConfig):
         super().__init__(cfg)
         hidden = [cfg.width * 16, cfg.width * 8, cfg.width * 4]
-        layers, prev = [nn.Flatten()], (cfg.channels + self.extra_channels) * cfg.image_size ** 2
+        layers, prev = [nn.Flatten()], self.in_channels * cfg.image_size ** 2
         for size in hidden:
             layers += [spectral(nn.Linear(prev, size), cfg.spectral_norm), nn.LeakyReLU(0.2, inplace=True),
                        nn.Dropout(cfg.dropout)]

@@ -49,7 +49,7 @@ class UpconvGenerator(Generator):
 class UpconvDiscriminator(Discriminator):
     def __init__(self, cfg: ModelConfig):
         super().__init__(cfg)
-        chans = [cfg.channels + self.extra_channels] + [cfg.width // 4 * 2 ** i for i in range(4)]
+        chans = [self.in_channels] + [cfg.width // 4 * 2 ** i for i in range(4)]
         layers = []
         for i in range(4):
             layers += [spectral(nn.Conv2d(chans[i], chans[i + 1], 3, 2, 1), cfg.spectral_norm),
