@@ -48,9 +48,19 @@ def train_image_gan(run_dir: Path, model: str, loss: str, data: str, steps: int,
                      "checkpoint_every": min(steps, 1000), "threads": torch.get_num_threads()}}
     for section, values in (extra or {}).items():
         cfg[section].update(values)
+    # a run folder of an earlier invocation is continued (to more steps, or after an interruption); the wall
+    # time reported is the sum over invocations, kept in the run folder
+    run_dir.mkdir(parents=True, exist_ok=True)
+    spent_file = run_dir / "benchmark_seconds.json"
+    spent = json.loads(spent_file.read_text())["seconds"] if spent_file.exists() else 0.0
     t0 = time.monotonic()
-    ImageTrainer(from_dict(RunConfig, cfg), run_dir, quiet=True).fit()
-    return time.monotonic() - t0
+    trainer = ImageTrainer(from_dict(RunConfig, cfg), run_dir, quiet=True)
+    trainer.fit(resume=True)
+    if trainer.resumed_from is not None:
+        print(f"  continued {run_dir} from {trainer.resumed_from.name}", file=sys.stderr)
+    spent += time.monotonic() - t0
+    spent_file.write_text(json.dumps({"seconds": spent}))
+    return spent
 
 
 def digit_modes(images: torch.Tensor, classifier) -> dict:
@@ -170,7 +180,8 @@ def main() -> int:
     p.add_argument("--pack", type=int, default=1, help="PacGAN packing of the 2D discriminator")
     p.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest on a busy 2-core machine)")
     p.add_argument("--out", default="benchmarks/quality_results.json")
-    p.add_argument("--runs", help="keep the run folders here (default: a temporary folder)")
+    p.add_argument("--runs", help="keep the run folders here (default: a temporary folder); a run folder already "
+                   "there is continued, so a larger --steps / --stacked-steps extends it")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     sections = [s.strip() for s in args.only.split(",") if s.strip()]

@@ -40,3 +40,17 @@ def test_registry_suggests_and_rejects_duplicates():
         reg.get("alpah")
     with pytest.raises(ValueError):
         reg.register("alpha")(lambda: 2)
+
+
+def test_same_config_accepts_checkpoints_written_before_a_key_was_added():
+    import dataclasses
+
+    from ganforge.config import ModelConfig, same_config
+
+    current = ModelConfig(name="dcgan", width=32)
+    saved = dataclasses.asdict(current)
+    del saved["pack"]                       # a checkpoint from before model.pack existed
+    assert same_config(saved, current)
+    assert not same_config({**saved, "width": 64}, current)
+    assert not same_config({**saved, "no_such_key": 1}, current)
+    assert not same_config(None, current)

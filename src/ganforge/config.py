@@ -231,3 +231,14 @@ def load_config(cls: Type[T], path: Optional[str | Path] = None, overrides: Iter
 
 def save_yaml(cfg: Any, path: str | Path) -> None:
     Path(path).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")
+
+
+def same_config(saved: Any, current: Any) -> bool:
+    """Whether a config dict saved in a checkpoint equals the dataclass ``current``; keys that were added to the
+    dataclass after the checkpoint was written take their defaults (so old runs stay resumable)."""
+    try:
+        if not isinstance(saved, dict):
+            return False
+        return dataclasses.asdict(from_dict(type(current), saved)) == dataclasses.asdict(current)
+    except ConfigError:
+        return False

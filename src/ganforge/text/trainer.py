@@ -19,7 +19,7 @@ from typing import Dict, Optional
 import torch
 from torch.utils.tensorboard import SummaryWriter
 
-from ..config import save_yaml
+from ..config import same_config, save_yaml
 from ..data import BatchSampler
 from ..errors import CheckpointError, ConfigError, TrainingDiverged
 from ..training.checkpoint import (checkpoint_path, latest_loadable, load_checkpoint, load_module_state,
@@ -123,7 +123,7 @@ class TextTrainer:
             return False
         tensors, meta = load_checkpoint(path)
         self.check_vocab(meta, path)
-        if meta.get("model_config") != dataclasses.asdict(self.cfg.model):
+        if not same_config(meta.get("model_config"), self.cfg.model):
             raise CheckpointError(f"{path} is a checkpoint of text model {meta.get('model')!r} with another config "
                                   "than this run's; resume with the run's own config.yaml")
         load_module_state(self.G, unprefixed("generator", tensors), "generator", path)

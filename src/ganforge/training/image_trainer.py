@@ -17,7 +17,7 @@ from typing import Callable, List, Optional
 import torch
 from torch.utils.tensorboard import SummaryWriter
 
-from ..config import RunConfig, save_yaml
+from ..config import RunConfig, same_config, save_yaml
 from ..data import BatchSampler, load_dataset, to_uint8, to_unit_range
 from ..data.images import step_generator
 from ..errors import CheckpointError, ConfigError, DataError, TrainingDiverged
@@ -126,7 +126,7 @@ class ImageTrainer:
         if path is None:
             return False
         tensors, meta = load_checkpoint(path)
-        if meta.get("family") != "image" or meta.get("model_config") != asdict(self.cfg.model):
+        if meta.get("family") != "image" or not same_config(meta.get("model_config"), self.cfg.model):
             raise_mismatch(path, meta, self.cfg.model.name)
         load_module_state(self.G, unprefixed("generator", tensors), "generator", path)
         load_module_state(self.D, unprefixed("discriminator", tensors), "discriminator", path)
