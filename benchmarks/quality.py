@@ -122,12 +122,13 @@ def stacked_section(args, root: Path) -> list:
 
 def mixtures_section(args) -> list:
     rows = []
-    for name in ("ring8", "grid25"):
-        run = MixtureRun(mixture=name, steps=args.mixture_steps, pack=args.pack, seed=0)
-        result = train_mixture(run, quiet=True)
-        rows.append({"config": f"{name}: MLP 3x{run.hidden}, {run.loss} + R1 {run.r1_weight}, pack {run.pack}, "
-                               f"{run.steps} steps", **result})
-        print(f"  {rows[-1]['config']}: {result}", file=sys.stderr)
+    for name, steps in (("ring8", args.ring_steps), ("grid25", args.mixture_steps)):
+        run = MixtureRun(mixture=name, steps=steps, pack=args.pack, seed=0)
+        result = train_mixture(run, quiet=False, progress=max(1, steps // 10))
+        rows.append({"config": f"{name}: MLP {run.layers}x{run.hidden}, {run.loss} + R1 {run.r1_weight}, "
+                               f"lr {run.lr}, pack {run.pack}, EMA {run.ema_decay}, {run.steps} steps", **result})
+        print(f"  {name}: {result['modes']}/{result['num_modes']} modes, {result['high_quality']:.1%} high quality",
+              file=sys.stderr)
     return rows
 
 
@@ -164,6 +165,9 @@ def print_tables(results: dict) -> None:
         for r in results["mixtures"]:
             print(f"| {r['config']} | {r['modes']}/{r['num_modes']} | {r['high_quality']:.1%} | {r['kl']:.3f} | "
                   f"{r['seconds']:.0f} |")
+        for r in results["mixtures"]:
+            print(f"{r['config'].split(':')[0]} during training (EMA generator, step: modes, high quality): " +
+                  ", ".join(f"{t['step']}: {t['modes']}, {t['high_quality']:.0%}" for t in r.get("trajectory", [])))
 
 
 def main() -> int:
@@ -176,8 +180,9 @@ def main() -> int:
     p.add_argument("--stacked-minutes", type=float, default=0.0, help="time budget of the Stacked MNIST run (0 = none)")
     p.add_argument("--stacked-loss", default="nonsaturating")
     p.add_argument("--stacked-pack", type=int, default=1, help="PacGAN packing of the Stacked MNIST discriminator")
-    p.add_argument("--mixture-steps", type=int, default=6000)
-    p.add_argument("--pack", type=int, default=1, help="PacGAN packing of the 2D discriminator")
+    p.add_argument("--mixture-steps", type=int, default=50000, help="steps of the 25-Gaussian grid run")
+    p.add_argument("--ring-steps", type=int, default=10000, help="steps of the 8-Gaussian ring run")
+    p.add_argument("--pack", type=int, default=2, help="PacGAN packing of the 2D discriminator")
     p.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest on a busy 2-core machine)")
     p.add_argument("--out", default="benchmarks/quality_results.json")
     p.add_argument("--runs", help="keep the run folders here (default: a temporary folder); a run folder already "

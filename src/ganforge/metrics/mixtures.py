@@ -97,26 +97,31 @@ class Critic(nn.Module):
 
 @dataclass
 class MixtureRun:
+    """Defaults are the configuration of ``benchmarks/quality.py`` (see docs/benchmarks.md for what was tried)."""
     mixture: str = "grid25"
-    steps: int = 6000
+    steps: int = 50000
     batch_size: int = 256
     latent_dim: int = 16
     hidden: int = 256
     layers: int = 3
-    pack: int = 1
+    pack: int = 2              # PacGAN-2: the discriminator judges pairs of samples
     loss: str = "nonsaturating"
-    r1_weight: float = 0.1
-    lr: float = 2e-4
+    r1_weight: float = 0.01
+    lr: float = 1e-3
     d_steps: int = 1
     ema_decay: float = 0.999
     seed: int = 0
     eval_samples: int = 2500
-    normalize: bool = True     # train on data divided by the largest centre coordinate (else raw units)
+    normalize: bool = False    # True: train on data divided by the largest centre coordinate (slower to sharpen)
     beta2: float = 0.99
 
 
 def train_mixture(run: MixtureRun, quiet: bool = False, progress: int = 0) -> Dict[str, float]:
-    """Train an MLP GAN on a 2D mixture; returns the coverage of ``eval_samples`` EMA samples and wall time."""
+    """Train an MLP GAN on a 2D mixture; returns the coverage of ``eval_samples`` EMA samples and wall time.
+
+    ``progress`` > 0 probes 2,500 samples every that many steps (``trajectory`` in the result); the probes draw
+    from their own random stream, so they do not change the run.
+    """
     mix = mixture(run.mixture)
     torch.manual_seed(run.seed)
     G = mlp(run.latent_dim, run.hidden, run.layers, 2)
@@ -126,6 +131,8 @@ def train_mixture(run: MixtureRun, quiet: bool = False, progress: int = 0) -> Di
     opt_d = torch.optim.Adam(D.parameters(), lr=run.lr, betas=(0.5, run.beta2))
     ema = EMA(G, run.ema_decay) if run.ema_decay > 0 else None
     data_gen = torch.Generator().manual_seed(run.seed + 1)
+    probe_gen = torch.Generator().manual_seed(run.seed + 3)
+    history = []
     n = run.batch_size * run.pack
     scale = float(np.abs(mix.centres).max()) if run.normalize else 1.0
     t0 = time.monotonic()
@@ -152,11 +159,15 @@ def train_mixture(run: MixtureRun, quiet: bool = False, progress: int = 0) -> Di
             ema.update(G, step)
         if progress and (step + 1) % progress == 0:
             with torch.no_grad():
-                probe = (ema.module if ema is not None else G)(torch.randn(2500, run.latent_dim)).numpy() * scale
-            print(f"step {step + 1}: {mixture_quality(probe, mix)}", flush=True)
+                z = torch.randn(2500, run.latent_dim, generator=probe_gen)   # own stream: probes do not change training
+                probe = (ema.module if ema is not None else G)(z).numpy() * scale
+            history.append({"step": step + 1, **mixture_quality(probe, mix)})
+            if not quiet:
+                tqdm.write(f"step {step + 1}: {history[-1]['modes']} modes, "
+                           f"{history[-1]['high_quality']:.1%} high quality")
     seconds = time.monotonic() - t0
     final = ema.module if ema is not None else G
     with torch.no_grad():
         z = torch.randn(run.eval_samples, run.latent_dim, generator=torch.Generator().manual_seed(run.seed + 2))
         samples = final(z).numpy() * scale
-    return {**mixture_quality(samples, mix), "seconds": seconds}
+    return {**mixture_quality(samples, mix), "seconds": seconds, "trajectory": history}
