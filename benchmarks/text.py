@@ -2,6 +2,7 @@
 
     PYTHONPATH=src python benchmarks/text.py oracle   # NLL_oracle of MLE, SeqGAN, RelGAN-style, TextGAN-style
     PYTHONPATH=src python benchmarks/text.py coco     # BLEU-2..5, self-BLEU-2..5, NLL_gen + temperature curve
+    PYTHONPATH=src python benchmarks/text.py coco-report  # re-print the last COCO tables, redraw the curve
     PYTHONPATH=src python benchmarks/text.py bleu     # fast BLEU vs NLTK: equality and speed ratio
 
 Each GAN starts from the same MLE pre-trained generator (the MLE run itself), so "GAN vs MLE" is
@@ -21,7 +22,8 @@ import torch
 from ganforge.config import from_dict
 from ganforge.text.config import TextRunConfig
 from ganforge.text.data import load_corpus
-from ganforge.text.metrics import (bleu_report, generate, markdown_table, nll_gen, plot_curves, quality_diversity)
+from ganforge.text.metrics import (bleu_report, generate, markdown_table, nll_gen, plot_curves, quality_at_matched_diversity,
+                                   quality_diversity)
 from ganforge.text.models import model_defaults
 from ganforge.text.oracle import nll_oracle
 from ganforge.text.trainer import TextTrainer
@@ -129,9 +131,41 @@ def coco_experiment(args) -> dict:
     print(f"\nCOCO experiment, wall time {wall / 60:.1f} min on {torch.get_num_threads()} threads; "
           f"{args.samples} samples per model and temperature; curve: {plot}")
     print(markdown_table(table, cols))
+    result = {"table": table, "curves": curves, "wall_s": wall, "args": vars(args)}
+    print_curve_comparison(result)
+    return result
+
+
+def print_curve_comparison(result: dict) -> None:
+    """The curve points, then each GAN against the MLE curve at equal diversity (self-BLEU-4)."""
+    curves = result["curves"]
     curve_rows = [{"model": m, **r} for m, rows in curves.items() for r in rows]
     print("\n" + markdown_table(curve_rows, ["model", "temperature", "bleu2", "bleu4", "self_bleu2", "self_bleu4"]))
-    return {"table": table, "curves": curves, "wall_s": wall, "args": vars(args)}
+    if "mle" not in curves:
+        return
+    rows = []
+    for name, points in curves.items():
+        if name == "mle":
+            continue
+        for r in quality_at_matched_diversity(curves["mle"], points):
+            rows.append({"model": name, **{k: ("outside MLE's range" if v is None else v) for k, v in r.items()}})
+    print("\nBLEU-4 of each GAN against MLE's BLEU-4 at the same self-BLEU-4 (MLE curve interpolated over "
+          "temperature; gain > 0: the GAN wins at equal diversity)")
+    print(markdown_table(rows, ["model", "temperature", "self_bleu4", "bleu4", "baseline_bleu4", "gain"]))
+
+
+def coco_report(args) -> dict:
+    """Re-print the COCO tables and redraw the curve from the last ``coco.json`` (no training, no sampling)."""
+    out = Path(args.out)
+    result = json.loads((out / "coco.json").read_text())
+    cols = ["model", "bleu2", "bleu3", "bleu4", "bleu5", "self_bleu2", "self_bleu3", "self_bleu4", "self_bleu5",
+            "nll_gen"]
+    print(markdown_table(result["table"], cols))
+    plot = plot_curves(result["curves"], out / "coco_quality_diversity.png", x="self_bleu4", y="bleu4",
+                       title="COCO: BLEU-4 vs self-BLEU-4 over temperature")
+    print(f"curve: {plot}")
+    print_curve_comparison(result)
+    return result
 
 
 def bleu_experiment(args) -> dict:
@@ -172,7 +206,8 @@ def bleu_experiment(args) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("part", choices=("oracle", "coco", "bleu"))
+    p.add_argument("part", choices=("oracle", "coco", "coco-report", "bleu"),
+                   help="coco-report: re-print the tables and the curve of the last coco run (no training)")
     p.add_argument("--out", default="benchmarks/results/text")
     p.add_argument("--data-dir", help="folder with image_coco.txt (default: $GANFORGE_DATA/text)")
     p.add_argument("--models", nargs="+", default=list(GANS), choices=GANS)
@@ -191,6 +226,9 @@ def main() -> None:
     global ARGS
     ARGS = args
     torch.set_num_threads(args.threads)
+    if args.part == "coco-report":
+        coco_report(args)
+        return
     result = {"oracle": oracle_experiment, "coco": coco_experiment, "bleu": bleu_experiment}[args.part](args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -113,3 +113,24 @@ def plot_curves(curves: Dict[str, List[Dict[str, float]]], path: str | Path, x: 
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def quality_at_matched_diversity(baseline: List[Dict[str, float]], rows: List[Dict[str, float]],
+                                 x: str = "self_bleu4", y: str = "bleu4") -> List[Dict[str, float]]:
+    """For each of ``rows`` (one model's temperature points), the baseline's ``y`` at the same diversity ``x``.
+
+    The baseline curve (e.g. MLE over temperature) is interpolated linearly in ``x``; points outside its
+    range get ``None``. ``gain = y - baseline_y``: positive means the model beats the baseline at equal
+    diversity, the comparison "Language GANs Falling Short" asks for.
+    """
+    import numpy as np
+
+    curve = sorted((r[x], r[y]) for r in baseline)
+    xs, ys = np.array([c[0] for c in curve]), np.array([c[1] for c in curve])
+    out = []
+    for r in rows:
+        inside = xs[0] <= r[x] <= xs[-1]
+        base = float(np.interp(r[x], xs, ys)) if inside else None
+        out.append({"temperature": r["temperature"], x: r[x], y: r[y], f"baseline_{y}": base,
+                    "gain": None if base is None else r[y] - base})
+    return out
