@@ -123,6 +123,8 @@ def stacked_section(args, root: Path) -> list:
 def mixtures_section(args) -> list:
     rows = []
     for name, steps in (("ring8", args.ring_steps), ("grid25", args.mixture_steps)):
+        if steps == 0:
+            continue
         run = MixtureRun(mixture=name, steps=steps, pack=args.pack, seed=0)
         result = train_mixture(run, quiet=False, progress=max(1, steps // 10))
         rows.append({"config": f"{name}: MLP {run.layers}x{run.hidden}, {run.loss} + R1 {run.r1_weight}, "
@@ -180,8 +182,8 @@ def main() -> int:
     p.add_argument("--stacked-minutes", type=float, default=0.0, help="time budget of the Stacked MNIST run (0 = none)")
     p.add_argument("--stacked-loss", default="nonsaturating")
     p.add_argument("--stacked-pack", type=int, default=1, help="PacGAN packing of the Stacked MNIST discriminator")
-    p.add_argument("--mixture-steps", type=int, default=50000, help="steps of the 25-Gaussian grid run")
-    p.add_argument("--ring-steps", type=int, default=10000, help="steps of the 8-Gaussian ring run")
+    p.add_argument("--mixture-steps", type=int, default=50000, help="steps of the 25-Gaussian grid run (0 = skip it)")
+    p.add_argument("--ring-steps", type=int, default=10000, help="steps of the 8-Gaussian ring run (0 = skip it)")
     p.add_argument("--pack", type=int, default=2, help="PacGAN packing of the 2D discriminator")
     p.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest on a busy 2-core machine)")
     p.add_argument("--out", default="benchmarks/quality_results.json")
