@@ -88,8 +88,8 @@ def mnist_section(args, root: Path) -> list:
                  "class_kl": real_modes["kl"], "seconds": 0.0})
     card = floor.card
     for model, loss in MNIST_CONFIGS:
-        run = root / f"{model}-{loss}"
-        width = 32 if model == "dcgan" else 16
+        width = 32 if model == "dcgan" else 64      # mlp 64: hidden 256/512/1024, the common MLP GAN
+        run = root / f"{model}{width}-{loss}"
         seconds = train_image_gan(run, model, loss, "mnist", args.steps, width=width,
                                   extra={"model": {"dropout": 0.3}} if model == "mlp" else None)
         images = LoadedGenerator.load(run).sample(args.n, seed=0)
@@ -186,7 +186,7 @@ def main() -> int:
     p.add_argument("--ring-steps", type=int, default=10000, help="steps of the 8-Gaussian ring run (0 = skip it)")
     p.add_argument("--pack", type=int, default=2, help="PacGAN packing of the 2D discriminator")
     p.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest on a busy 2-core machine)")
-    p.add_argument("--out", default="benchmarks/quality_results.json")
+    p.add_argument("--out", default="benchmarks/results/quality/last.json")
     p.add_argument("--runs", help="keep the run folders here (default: a temporary folder); a run folder already "
                    "there is continued, so a larger --steps / --stacked-steps extends it")
     args = p.parse_args()
@@ -209,6 +209,7 @@ def main() -> int:
     results["command"] = "python " + " ".join(sys.argv)
     print_tables(results)
     print(f"\ntotal wall time {results['total_seconds']:.0f} s on {args.threads} thread(s)")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2))
     return 0
 
