@@ -236,9 +236,9 @@ def save_yaml(cfg: Any, path: str | Path) -> None:
 def same_config(saved: Any, current: Any) -> bool:
     """Whether a config dict saved in a checkpoint equals the dataclass ``current``; keys that were added to the
     dataclass after the checkpoint was written take their defaults (so old runs stay resumable)."""
+    if not isinstance(saved, dict):
+        return False
     try:
-        if not isinstance(saved, dict):
-            return False
         return dataclasses.asdict(from_dict(type(current), saved)) == dataclasses.asdict(current)
     except ConfigError:
         return False

@@ -52,13 +52,13 @@ class ImageTrainer:
         # fp16 needs loss scaling (one scaler per optimizer); a disabled scaler is a no-op
         self.scaler_d = torch.amp.GradScaler("cuda", enabled=self.precision == "fp16")
         self.scaler_g = torch.amp.GradScaler("cuda", enabled=self.precision == "fp16")
-        per_process = cfg.train.batch_size // max(self.world, 1)
-        if cfg.model.pack > 1 and per_process % cfg.model.pack:
-            raise ConfigError(f"model.pack={cfg.model.pack} needs a per-process batch that is a multiple of it, got "
-                              f"{per_process}; change train.batch_size")
         if cfg.train.batch_size % self.world:
             raise ConfigError(f"batch size {cfg.train.batch_size} does not split over {self.world} processes; "
                               f"use a multiple of {self.world}")
+        per_process = cfg.train.batch_size // self.world
+        if per_process % cfg.model.pack:
+            raise ConfigError(f"model.pack={cfg.model.pack} needs a per-process batch that is a multiple of it, got "
+                              f"{per_process}; change train.batch_size")
 
         self.data = load_dataset(cfg.data, cfg.model.image_size, cfg.model.channels)
         if cfg.model.num_classes and self.data.labels is None:
