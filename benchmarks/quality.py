@@ -107,7 +107,8 @@ def stacked_section(args, root: Path) -> list:
     classifier = create_extractor("mnist-classifier")
     run = root / "stacked"
     seconds = train_image_gan(run, "dcgan", args.stacked_loss, "stacked-mnist", args.stacked_steps, channels=3,
-                              width=args.stacked_width, extra={"train": {"max_minutes": args.stacked_minutes},
+                              width=args.stacked_width, extra={"train": {"max_minutes": args.stacked_minutes,
+                                                                         "lr_decay_steps": args.stacked_lr_decay},
                                                                "model": {"pack": args.stacked_pack}})
     step = LoadedGenerator.load(run).step
     images = LoadedGenerator.load(run).sample(26000, seed=0)
@@ -115,7 +116,8 @@ def stacked_section(args, root: Path) -> list:
     real = load_split("stacked-mnist:train").images[:26000]
     floor = stacked_mnist_coverage(real, classifier)
     pack = f", PacGAN pack {args.stacked_pack}" if args.stacked_pack > 1 else ""
-    return [{"config": f"dcgan width {args.stacked_width} x {args.stacked_loss}{pack}, {step} steps",
+    decay = f", lr decayed to 0 over the last {args.stacked_lr_decay}" if args.stacked_lr_decay else ""
+    return [{"config": f"dcgan width {args.stacked_width} x {args.stacked_loss}{pack}, {step} steps{decay}",
              **cov, "seconds": seconds, "classifier_sha256": classifier.weights_sha256},
             {"config": "floor: real Stacked MNIST (26,000 images)", **floor, "seconds": 0.0}]
 
@@ -181,6 +183,8 @@ def main() -> int:
     p.add_argument("--stacked-width", type=int, default=32)
     p.add_argument("--stacked-minutes", type=float, default=0.0, help="time budget of the Stacked MNIST run (0 = none)")
     p.add_argument("--stacked-loss", default="nonsaturating")
+    p.add_argument("--stacked-lr-decay", type=int, default=0,
+                   help="decay the learning rates linearly to 0 over the last N Stacked MNIST steps (0 = constant)")
     p.add_argument("--stacked-pack", type=int, default=1, help="PacGAN packing of the Stacked MNIST discriminator")
     p.add_argument("--mixture-steps", type=int, default=50000, help="steps of the 25-Gaussian grid run (0 = skip it)")
     p.add_argument("--ring-steps", type=int, default=10000, help="steps of the 8-Gaussian ring run (0 = skip it)")

@@ -76,6 +76,8 @@ class TrainConfig:
     beta1: float = option(0.5, min=0.0, max=1.0)
     beta2: float = option(0.999, min=0.0, max=1.0)
     d_steps: int = option(1, min=1, help="discriminator steps per generator step")
+    lr_decay_steps: int = option(0, min=0, help="decay both learning rates linearly to zero over the last N of "
+                                               "train.steps (0 = constant)")
     ema_decay: float = option(0.999, min=0.0, max=1.0, help="EMA of G weights (0 = off)")
     seed: int = option(0, min=0)
     log_every: int = option(25, min=1)

@@ -1,6 +1,5 @@
 """Two processes under torchrun (gloo, loopback) reach the same weights as one process, same global batch."""
 import os
-import socket
 import subprocess
 import sys
 
@@ -16,12 +15,6 @@ ARGS = ["train", "mlp", "--steps", "6", "--batch-size", "16", "--loss", "wgan-gp
         "--set", "train.checkpoint_every=6", "--set", "train.d_steps=2", "--quiet"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def generator_weights(run_dir):
     tensors, meta = load_checkpoint(checkpoint_files(run_dir / "checkpoints")[-1])
     assert meta["step"] == 6
@@ -33,8 +26,8 @@ def test_two_processes_match_one(tmp_path):
     single = subprocess.run([sys.executable, "-m", "ganforge.cli.main", *ARGS, "--out", str(tmp_path),
                              "--name", "one"], env=env, capture_output=True, text=True, timeout=300)
     assert single.returncode == 0, single.stderr
-    multi = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-                            "--master_addr", "127.0.0.1", "--master_port", str(free_port()),
+    # --standalone: torchrun picks a free port itself (a port probed here could be taken before it binds)
+    multi = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
                             "-m", "ganforge.cli.main", *ARGS, "--out", str(tmp_path), "--name", "two"],
                            env=env, capture_output=True, text=True, timeout=300)
     assert multi.returncode == 0, multi.stderr

@@ -43,3 +43,36 @@ def test_resume_continues_where_it_stopped_not_from_scratch(tmp_path):
     resumed.fit(resume=True)
     steps = [int(p.stem.split("_")[1]) for p in checkpoint_files(tmp_path / "r" / "checkpoints")]
     assert steps == [3, 6]
+
+
+def test_learning_rate_decays_linearly_over_the_last_steps_and_resumes_exactly(tmp_path):
+    import os
+    import signal
+
+    sections = dict(train={"steps": 6, "lr_decay_steps": 4, "lr_g": 1e-3, "lr_d": 2e-3})
+    seen = []
+    whole = ImageTrainer(tiny_config(**sections), tmp_path / "whole")
+    whole.hooks.append(lambda trainer, step: seen.append((trainer.opt_g.param_groups[0]["lr"],
+                                                          trainer.opt_d.param_groups[0]["lr"])))
+    whole.fit()
+    factors = [1, 1, 1, 3 / 4, 2 / 4, 1 / 4]     # steps 0..5: constant, then linear over the last 4
+    assert seen == pytest.approx([(1e-3 * f, 2e-3 * f) for f in factors])
+
+    # stopped at step 3 by a signal (same config, so the schedule is the same), then resumed
+    first = ImageTrainer(tiny_config(**sections), tmp_path / "split")
+    first.hooks.append(lambda trainer, step: os.kill(os.getpid(), signal.SIGINT) if step == 3 else None)
+    first.fit()
+    assert first.step == 3 and first.stop_reason
+    second = ImageTrainer(tiny_config(**sections), tmp_path / "split")
+    second.fit(resume=True)
+    a, _ = final_tensors(tmp_path / "whole")
+    b, _ = final_tensors(tmp_path / "split")
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+
+
+def test_learning_rate_decay_longer_than_the_run_is_a_config_error(tmp_path):
+    from ganforge.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="lr_decay_steps=10 is more than train.steps=6"):
+        ImageTrainer(tiny_config(train={"steps": 6, "lr_decay_steps": 10}), tmp_path / "r")

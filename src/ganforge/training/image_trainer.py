@@ -27,7 +27,7 @@ from ..models import create_model
 from . import distributed as ddp
 from .checkpoint import (checkpoint_path, latest_loadable, load_checkpoint, load_module_state, optimizer_tensors,
                          prefixed, prune, restore_optimizer, restore_rng, rng_state, save_checkpoint, unprefixed)
-from .loop_tools import EMA, Progress, StopSignal, autocast, resolve_precision
+from .loop_tools import EMA, Progress, StopSignal, autocast, linear_decay_factor, resolve_precision, set_learning_rate
 from .runs import write_run_info
 from .stats import Stats
 
@@ -46,6 +46,9 @@ class ImageTrainer:
             torch.set_num_threads(cfg.train.threads)
         if cfg.train.steps == 0 and cfg.train.max_minutes == 0:
             raise ConfigError("train.steps=0 means no step limit, so set a time budget: --max-minutes M")
+        if cfg.train.lr_decay_steps > cfg.train.steps:
+            raise ConfigError(f"train.lr_decay_steps={cfg.train.lr_decay_steps} is more than train.steps="
+                              f"{cfg.train.steps}; the decay runs over the last N steps of a run with a step limit")
         self.precision = resolve_precision(cfg.train.precision, self.device)
         if self.precision == "fp16" and self.device.type != "cuda":
             raise ConfigError("precision fp16 needs a CUDA GPU; use --set train.precision=bf16 on CPU")
@@ -178,6 +181,10 @@ class ImageTrainer:
         t, step = self.cfg.train, self.step
         prec = self.precision
         torch.manual_seed(t.seed * 1_000_003 + step)
+        if t.lr_decay_steps:
+            factor = linear_decay_factor(step, t.steps, t.lr_decay_steps)
+            set_learning_rate(self.opt_d, t.lr_d * factor)
+            set_learning_rate(self.opt_g, t.lr_g * factor)
         _, _, z_g, labels_g, _ = self.batch(step, stream=2)
         self.D.requires_grad_(True)
         for i in range(t.d_steps):

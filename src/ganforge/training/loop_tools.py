@@ -109,3 +109,17 @@ class Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def linear_decay_factor(step: int, total_steps: int, decay_steps: int) -> float:
+    """Learning-rate factor of step ``step`` (0-based): 1 until the last ``decay_steps`` of ``total_steps``,
+    then linearly down to 1/decay_steps at the final step (pix2pix's decay schedule). A pure function of
+    the step, so a resumed run sets the same rates as an uninterrupted one."""
+    if decay_steps <= 0:
+        return 1.0
+    return min(1.0, (total_steps - step) / decay_steps)
+
+
+def set_learning_rate(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    for group in optimizer.param_groups:
+        group["lr"] = lr
