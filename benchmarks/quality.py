@@ -180,9 +180,9 @@ def main() -> int:
     p.add_argument("--steps", type=int, default=1500, help="generator steps of each MNIST configuration")
     p.add_argument("--n", type=int, default=10000, help="samples scored per MNIST configuration")
     p.add_argument("--stacked-steps", type=int, default=3000)
-    p.add_argument("--stacked-width", type=int, default=32)
+    p.add_argument("--stacked-width", type=int, default=64)
     p.add_argument("--stacked-minutes", type=float, default=0.0, help="time budget of the Stacked MNIST run (0 = none)")
-    p.add_argument("--stacked-loss", default="nonsaturating")
+    p.add_argument("--stacked-loss", default="wgan-gp")
     p.add_argument("--stacked-lr-decay", type=int, default=0,
                    help="decay the learning rates linearly to 0 over the last N Stacked MNIST steps (0 = constant)")
     p.add_argument("--stacked-pack", type=int, default=1, help="PacGAN packing of the Stacked MNIST discriminator")
