@@ -110,8 +110,8 @@ def stacked_section(args, root: Path) -> list:
                               width=args.stacked_width, extra={"train": {"max_minutes": args.stacked_minutes,
                                                                          "lr_decay_steps": args.stacked_lr_decay},
                                                                "model": {"pack": args.stacked_pack}})
-    step = LoadedGenerator.load(run).step
-    images = LoadedGenerator.load(run).sample(26000, seed=0)
+    generator = LoadedGenerator.load(run)
+    step, images = generator.step, generator.sample(26000, seed=0)
     cov = stacked_mnist_coverage(images, classifier)
     real = load_split("stacked-mnist:train").images[:26000]
     floor = stacked_mnist_coverage(real, classifier)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+import numpy as np
 import torch
 
 from .bleu import ReferenceTable, bleu, self_bleu
@@ -123,8 +124,6 @@ def quality_at_matched_diversity(baseline: List[Dict[str, float]], rows: List[Di
     range get ``None``. ``gain = y - baseline_y``: positive means the model beats the baseline at equal
     diversity, the comparison "Language GANs Falling Short" asks for.
     """
-    import numpy as np
-
     curve = sorted((r[x], r[y]) for r in baseline)
     xs, ys = np.array([c[0] for c in curve]), np.array([c[1] for c in curve])
     out = []
