@@ -26,13 +26,14 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from ganforge.config import RunConfig, from_dict  # noqa: E402
-from ganforge.data import load_split  # noqa: E402
+from ganforge.config import from_dict
+from ganforge.image.config import RunConfig  # noqa: E402
+from ganforge.image.data import load_split  # noqa: E402
 from ganforge.metrics import Evaluator  # noqa: E402
-from ganforge.metrics.mixtures import MixtureRun, train_mixture  # noqa: E402
-from ganforge.metrics.stacked_mnist import stacked_mnist_coverage  # noqa: E402
-from ganforge.sampling import LoadedGenerator  # noqa: E402
-from ganforge.training.image_trainer import ImageTrainer  # noqa: E402
+from ganforge.toy2d.mixtures import MixtureRun, train_mixture  # noqa: E402
+from ganforge.image.metrics.stacked_mnist import stacked_mnist_coverage  # noqa: E402
+from ganforge.image.pipeline import LoadedGenerator  # noqa: E402
+from ganforge.image.task import ImageTrainer  # noqa: E402
 
 MNIST_CONFIGS = [("dcgan", "nonsaturating"), ("dcgan", "hinge"), ("dcgan", "lsgan"), ("dcgan", "wgan-gp"),
                  ("mlp", "nonsaturating"), ("mlp", "hinge")]
@@ -67,7 +68,7 @@ def digit_modes(images: torch.Tensor, classifier) -> dict:
     """Digit classes covered (>= 10 % of a fair share of the predicted classes) and KL from uniform."""
     import numpy as np
 
-    from ganforge.metrics.stacked_mnist import histogram_coverage
+    from ganforge.image.metrics.stacked_mnist import histogram_coverage
 
     _, probs = classifier.extract(images)
     counts = np.bincount(probs.argmax(1), minlength=10)

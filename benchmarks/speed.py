@@ -85,8 +85,8 @@ def child_baseline(args) -> dict:
     sys.path.insert(0, str(HERE))
     from textbook_dcgan import TextbookDCGAN
 
-    from ganforge.config import DataConfig
-    from ganforge.data import load_dataset
+    from ganforge.image.config import DataConfig
+    from ganforge.image.data import load_dataset
 
     data = load_dataset(DataConfig(**data_config(args.data_dir)), 28, 1)
     gan = TextbookDCGAN(data.images[:, 0].numpy(), batch_size=BATCH)
@@ -97,8 +97,9 @@ def child_baseline(args) -> dict:
 
 
 def make_trainer(name: str, data_dir, run_dir: Path, seed: int = 0):
-    from ganforge.config import RunConfig, from_dict
-    from ganforge.training.image_trainer import ImageTrainer
+    from ganforge.config import from_dict
+    from ganforge.image.config import RunConfig
+    from ganforge.image.task import ImageTrainer
 
     model, size, precision, extra = CONFIGS[name]
     cfg = from_dict(RunConfig, {"model": {"name": model, "image_size": size, **extra}, "data": data_config(data_dir),
@@ -116,7 +117,7 @@ def child_trainer(args) -> dict:
 
 
 def child_sample(args) -> dict:
-    from ganforge.training.loop_tools import autocast
+    from ganforge.engine.runtime import autocast
 
     trainer = make_trainer("ganforge-fast", args.data_dir, Path(tempfile.mkdtemp()))
     G = trainer.G.eval()

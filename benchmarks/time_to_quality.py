@@ -28,7 +28,7 @@ SAMPLES = 10000
 
 
 def write_samples(images: torch.Tensor, path: Path) -> None:
-    from ganforge.data.images import resize_uint8
+    from ganforge.image.data.images import resize_uint8
 
     if images.shape[-1] != 28:
         images = resize_uint8(images, 28)
@@ -36,7 +36,7 @@ def write_samples(images: torch.Tensor, path: Path) -> None:
 
 
 def ganforge_sampler(trainer):
-    from ganforge.data.images import to_uint8
+    from ganforge.image.data.images import to_uint8
 
     G = trainer.ema.module if trainer.ema is not None else trainer.G
 
@@ -66,8 +66,8 @@ def child(name: str, budgets_s: List[float], steps: int, data_dir, out_dir: Path
     if name == "baseline":
         from textbook_dcgan import TextbookDCGAN
 
-        from ganforge.config import DataConfig
-        from ganforge.data import load_dataset
+        from ganforge.image.config import DataConfig
+        from ganforge.image.data import load_dataset
 
         data = load_dataset(DataConfig(**speed.data_config(data_dir)), 28, 1)
         gan = TextbookDCGAN(data.images[:, 0].numpy(), batch_size=speed.BATCH)
@@ -98,7 +98,7 @@ def child(name: str, budgets_s: List[float], steps: int, data_dir, out_dir: Path
 
 
 def run(args) -> None:
-    from ganforge.data import load_split
+    from ganforge.image.data import load_split
     from ganforge.metrics import evaluate
 
     out_dir = Path(tempfile.mkdtemp(prefix="ganforge-quality-"))

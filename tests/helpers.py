@@ -10,7 +10,8 @@ from typing import List
 import pytest
 import torch
 
-from ganforge.config import RunConfig, from_dict, merge
+from ganforge.config import from_dict, merge
+from ganforge.image.config import RunConfig
 
 torch.set_num_threads(min(2, os.cpu_count() or 1))
 

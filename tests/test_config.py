@@ -1,7 +1,8 @@
 """Typed configs: YAML + overrides, strict keys, types and ranges; saved beside every run and reloadable."""
 import pytest
 
-from ganforge.config import RunConfig, load_config, parse_overrides, save_yaml
+from ganforge.config import load_config, parse_overrides, save_yaml
+from ganforge.image.config import RunConfig
 from ganforge.errors import ConfigError, GanforgeError
 from ganforge.registry import Registry
 
@@ -45,7 +46,8 @@ def test_registry_suggests_and_rejects_duplicates():
 def test_same_config_accepts_checkpoints_written_before_a_key_was_added():
     import dataclasses
 
-    from ganforge.config import ModelConfig, same_config
+    from ganforge.config import same_config
+    from ganforge.image.config import ModelConfig
 
     current = ModelConfig(name="dcgan", width=32)
     saved = dataclasses.asdict(current)

@@ -1,21 +1,29 @@
-"""ganforge: train, sample, evaluate, explore and watch GANs from one CLI, one API and one studio."""
-__version__ = "0.1.0"
+"""ganforge: train, sample, evaluate, explore and watch GANs from one CLI, one API and one studio.
+
+    import ganforge
+    g = ganforge.load("runs/dcgan-...")      # any family's run: its sampling pipeline
+    samples = g.sample(16, seed=0)
+    ganforge.list_models()                   # every family's models (= `ganforge models`)
+"""
+from ganforge.version import __version__  # noqa: F401
 
 
 def load(target, device: str = "cpu"):
-    """Load a trained generator from a run folder or checkpoint: ``g = ganforge.load(RUN); g.sample(16)``."""
-    from .sampling import LoadedGenerator
+    """The sampling pipeline of a run folder or checkpoint of any family: ``ganforge.load(RUN).sample(16, seed=0)``."""
+    from ganforge.family import load as _load
 
-    return LoadedGenerator.load(target, device=device)
+    return _load(target, device=device)
 
 
-def create_model(*args, **kwargs):
-    from .models import create_model as _create
+def create_model(name: str = "dcgan", **config):
+    """Build a registered model by name, e.g. ``create_model("dcgan", image_size=32, num_classes=10)``."""
+    from ganforge.family import create_model as _create
 
-    return _create(*args, **kwargs)
+    return _create(name, **config)
 
 
 def list_models():
-    from .models import list_models as _list
+    """Names of every registered model, over all families (what `ganforge models` lists)."""
+    from ganforge.family import list_models as _list
 
     return _list()

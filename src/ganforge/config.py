@@ -4,12 +4,15 @@ Every key is checked: an unknown key fails listing the valid ones, a value of th
 outside its range fails naming the key, the allowed values and the fix. The resolved config is
 saved as ``config.yaml`` in every run folder, so a run can always be reproduced and resumed.
 
-The generic loader (:func:`from_dict`) serves any config dataclass; other model families (text,
-music) define their own dataclasses and reuse it.
+This module is the generic loader (:func:`from_dict`); each family defines its own dataclasses
+(``ganforge.image.config``, ``ganforge.text.config``) and the engine's shared training keys live in
+``ganforge.engine.config``. Numbers must be finite: ``.nan`` or ``.inf`` in a YAML file or an
+override is an error naming the key.
 """
 from __future__ import annotations
 
 import dataclasses
+import math
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +20,7 @@ from typing import Any, Dict, Iterable, Optional, Type, TypeVar
 
 import yaml
 
-from .errors import ConfigError
+from ganforge.errors import ConfigError
 
 T = TypeVar("T")
 
@@ -27,82 +30,6 @@ def option(default: Any, *, min: Optional[float] = None, max: Optional[float] = 
     """A dataclass field with a default, an allowed range or set of choices and a help text."""
     meta = {"min": min, "max": max, "choices": tuple(choices) if choices else None, "help": help}
     return field(default=default, metadata=meta)
-
-
-# --------------------------------------------------------------------------- image family config
-@dataclass
-class DataConfig:
-    name: str = option("embedded", help="embedded (MNIST test split in the package), mnist, "
-                       "fashion-mnist, or folder")
-    dir: Optional[str] = option(None, help="folder holding the data files (default: $GANFORGE_DATA "
-                                "or the download cache); for name=folder, the image folder")
-    split: str = option("train", choices=("train", "test"))
-    download: bool = option(False, help="download missing files from the canonical source")
-    mirror: Optional[str] = option(None, help="base URL or folder to download from instead")
-    limit: int = option(0, min=0, help="use only the first N images (0 = all)")
-
-
-@dataclass
-class ModelConfig:
-    name: str = option("dcgan", help="a registered model: see `ganforge models`")
-    latent_dim: int = option(100, min=1)
-    image_size: int = option(28, min=8)
-    channels: int = option(1, choices=(1, 3))
-    num_classes: int = option(0, min=0, help="> 0 makes the model class-conditional")
-    width: int = option(64, min=1, help="base channel count (DCGAN) / first hidden size (MLP)")
-    spectral_norm: bool = option(False, help="spectral normalisation on discriminator layers")
-    dropout: float = option(0.3, min=0.0, max=0.95, help="discriminator dropout (MLP GAN)")
-    conditioning: str = option("projection", choices=("projection", "concat"),
-                               help="how a conditional discriminator sees the label")
-    pack: int = option(1, min=1, help="PacGAN (Lin et al. 2018): the discriminator judges this many samples "
-                       "jointly, stacked along channels; unconditional models only; batch_size must divide")
-
-
-@dataclass
-class LossConfig:
-    name: str = option("nonsaturating", help="a registered loss: see `ganforge losses`")
-    gp_weight: float = option(10.0, min=0.0, help="gradient penalty weight (wgan-gp)")
-    clip_value: float = option(0.01, min=0.0, help="weight clipping bound (wgan)")
-    r1_weight: float = option(0.0, min=0.0, help="R1 penalty on real data (0 = off)")
-
-
-@dataclass
-class TrainConfig:
-    steps: int = option(2000, min=0, help="generator steps (0 = no limit: stop at max_minutes)")
-    max_minutes: float = option(0.0, min=0.0, help="stop after this wall time (0 = no limit)")
-    batch_size: int = option(64, min=1)
-    lr_g: float = option(2e-4, min=0.0)
-    lr_d: float = option(2e-4, min=0.0)
-    beta1: float = option(0.5, min=0.0, max=1.0)
-    beta2: float = option(0.999, min=0.0, max=1.0)
-    d_steps: int = option(1, min=1, help="discriminator steps per generator step")
-    lr_decay_steps: int = option(0, min=0, help="decay both learning rates linearly to zero over the last N of "
-                                               "train.steps (0 = constant)")
-    ema_decay: float = option(0.999, min=0.0, max=1.0, help="EMA of G weights (0 = off)")
-    seed: int = option(0, min=0)
-    log_every: int = option(25, min=1)
-    sample_every: int = option(500, min=1, help="sample grid (PNG + TensorBoard) every N steps")
-    checkpoint_every: int = option(500, min=1)
-    keep_checkpoints: int = option(3, min=1, help="keep the last K checkpoints")
-    device: str = option("auto", help="auto, cpu, cuda or cuda:N")
-    precision: str = option("auto", choices=("auto", "fp32", "bf16", "fp16"),
-                            help="auto: bf16 where the hardware runs it natively, else fp32; fp16 (CUDA) "
-                                 "uses loss scaling")
-    threads: int = option(0, min=0, help="CPU threads (0 = torch default)")
-    channels_last: bool = option(True, help="channels-last memory layout for convolutional models")
-    compile: bool = option(False, help="torch.compile the generator and discriminator (pays on long runs)")
-    eval_every: int = option(0, min=0, help="score samples every N steps into metrics.jsonl (0 = off)")
-    eval_metrics: str = option("fid", help="metrics for eval_every, the first picks the best checkpoint")
-    eval_samples: int = option(2000, min=10, help="samples scored at each evaluation")
-    eval_ref: str = option("auto", help="reference for eval_every (auto: the data set's test split)")
-
-
-@dataclass
-class RunConfig:
-    model: ModelConfig = field(default_factory=ModelConfig)
-    loss: LossConfig = field(default_factory=LossConfig)
-    data: DataConfig = field(default_factory=DataConfig)
-    train: TrainConfig = field(default_factory=TrainConfig)
 
 
 # --------------------------------------------------------------------------- generic loader
@@ -131,6 +58,8 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
             return int(value)
     elif tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise ConfigError(f"config key {key!r} is {value!r}; it must be a finite number")
             return float(value)
     elif tp is str:
         if isinstance(value, str):
@@ -231,8 +160,15 @@ def load_config(cls: Type[T], path: Optional[str | Path] = None, overrides: Iter
     return from_dict(cls, data)
 
 
+def to_yaml(cfg: Any) -> str:
+    return yaml.safe_dump(to_dict(cfg), sort_keys=False)
+
+
 def save_yaml(cfg: Any, path: str | Path) -> None:
-    Path(path).write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False), encoding="utf-8")
+    """Write a config as YAML, atomically (a killed write leaves the previous file)."""
+    from ganforge.files import atomic_write_text
+
+    atomic_write_text(Path(path), to_yaml(cfg))
 
 
 def same_config(saved: Any, current: Any) -> bool:

@@ -9,21 +9,32 @@
     MODELS.names()                          # sorted names
 
 An unknown name raises a ``GanforgeError`` that suggests the closest registered names.
+
+A registry of a lower layer may be filled by higher layers (the metrics core holds every
+family's feature extractors): ``discover`` is called once, before the first look-up, to import
+the modules that register themselves (``ganforge.family.load_families``).
 """
 from __future__ import annotations
 
 import difflib
 from typing import Any, Callable, Dict, List, Optional
 
-from .errors import GanforgeError
+from ganforge.errors import GanforgeError
 
 
 class Registry:
     """A name -> factory mapping for one kind of thing."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, discover: Optional[Callable[[], None]] = None):
         self.kind = kind
         self._entries: Dict[str, Callable[..., Any]] = {}
+        self._discover = discover
+
+    def _discovered(self) -> Dict[str, Callable[..., Any]]:
+        if self._discover is not None:
+            discover, self._discover = self._discover, None
+            discover()
+        return self._entries
 
     def register(self, name: Optional[str] = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Decorator: register a factory (a function or class) under ``name`` (default: its __name__)."""
@@ -37,9 +48,13 @@ class Registry:
 
         return decorate
 
+    def unregister(self, name: str) -> None:
+        """Remove an entry (plugins and tests that register something for a while)."""
+        self._entries.pop(name, None)
+
     def get(self, name: str) -> Callable[..., Any]:
         try:
-            return self._entries[name]
+            return self._discovered()[name]
         except KeyError:
             close = difflib.get_close_matches(name, self._entries, n=3, cutoff=0.5)
             hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
@@ -51,10 +66,10 @@ class Registry:
         return self.get(name)(*args, **kwargs)
 
     def names(self) -> List[str]:
-        return sorted(self._entries)
+        return sorted(self._discovered())
 
     def __contains__(self, name: object) -> bool:
-        return name in self._entries
+        return name in self._discovered()
 
     def __repr__(self) -> str:
         return f"Registry({self.kind!r}, {self.names()})"

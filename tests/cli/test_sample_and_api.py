@@ -6,7 +6,7 @@ from PIL import Image
 
 import ganforge
 from ganforge.cli.main import main
-from ganforge.sampling import slerp
+from ganforge.image.pipeline import slerp
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def test_python_api_samples_are_seeded_and_labelled(conditional_run):
 
 
 def test_truncation_keeps_latents_inside_the_threshold():
-    from ganforge.sampling import truncated_normal
+    from ganforge.image.pipeline import truncated_normal
 
     z = truncated_normal(1000, 16, 0.7, torch.Generator().manual_seed(0))
     assert z.abs().max() <= 0.7 and z.std() > 0.3

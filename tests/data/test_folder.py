@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganforge.config import DataConfig
-from ganforge.data import load_dataset
-from ganforge.data.folder import load_folder
+from ganforge.image.config import DataConfig
+from ganforge.image.data import load_dataset
+from ganforge.image.data.folder import load_folder
 from ganforge.errors import DataError
 
 

@@ -7,10 +7,10 @@ import threading
 import pytest
 import torch
 
-from ganforge.config import DataConfig
-from ganforge.data import load_dataset
-from ganforge.data.idx import read_idx
-from ganforge.data.sources import MNIST, idx_paths
+from ganforge.image.config import DataConfig
+from ganforge.image.data import load_dataset
+from ganforge.image.data.idx import read_idx
+from ganforge.image.data.sources import MNIST, idx_paths
 from ganforge.errors import DataError
 
 

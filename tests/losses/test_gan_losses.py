@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from ganforge.config import LossConfig
+from ganforge.losses.config import LossConfig
 from ganforge.errors import GanforgeError
 from ganforge.losses import LOSSES, create_loss
 

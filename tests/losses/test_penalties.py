@@ -1,9 +1,9 @@
 """Gradient penalties against brute-force per-example computations."""
 import torch
 
-from ganforge.config import ModelConfig
+from ganforge.image.config import ModelConfig
 from ganforge.losses import gradient_penalty, r1_penalty
-from ganforge.models import create_model
+from ganforge.image.models import create_model
 
 
 def critic():

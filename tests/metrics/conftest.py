@@ -8,7 +8,7 @@ import torch
 @pytest.fixture(scope="session")
 def metrics_cache(tmp_path_factory):
     """GANFORGE_CACHE -> a temp folder with mnist-classifier weights (4,000 digits, 3 epochs: seconds)."""
-    from ganforge.metrics.classifier import default_weights, train_classifier
+    from ganforge.image.metrics.classifier import default_weights, train_classifier
 
     old = os.environ.get("GANFORGE_CACHE")
     cache = tmp_path_factory.mktemp("cache")

@@ -5,11 +5,12 @@ import json
 import numpy as np
 import pytest
 
-from ganforge.config import RunConfig, from_dict
-from ganforge.data import load_split
+from ganforge.config import from_dict
+from ganforge.image.config import RunConfig
+from ganforge.image.data import load_split
 from ganforge.metrics.collapse import CollapseDetector
 from ganforge.metrics.training_hook import EvalHook
-from ganforge.training.image_trainer import ImageTrainer
+from ganforge.image.task import ImageTrainer
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from ganforge.cli.main import main
-from ganforge.data import load_split
+from ganforge.image.data import load_split
 from ganforge.errors import GanforgeError
 from ganforge.metrics import Evaluator, ProtocolCard, ReferenceStats, check_comparable, evaluate
 from ganforge.metrics.fid import feature_statistics, frechet_distance
@@ -78,7 +78,7 @@ def test_bad_inputs_are_one_line_errors(metrics_cache, digits, tmp_path, capsys)
 
 
 def test_reference_statistics_of_another_protocol_are_refused(metrics_cache, digits, tmp_path, capsys):
-    from ganforge.metrics.classifier import train_classifier
+    from ganforge.image.metrics.classifier import train_classifier
 
     stats_file = tmp_path / "ref.npz"
     fake = write_npz(tmp_path / "fake.npz", digits[:200])

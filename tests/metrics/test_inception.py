@@ -4,7 +4,7 @@ import torch
 from safetensors.torch import save_file
 
 from ganforge.errors import GanforgeError
-from ganforge.metrics.inception import FIDInceptionV3, InceptionExtractor, build_inception, load_inception_state
+from ganforge.image.metrics.inception import FIDInceptionV3, InceptionExtractor, build_inception, load_inception_state
 
 
 def test_architecture_has_the_pt_inception_layout():

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import torch
 
-from ganforge.data import load_split
-from ganforge.data.stacked import stack_digits
+from ganforge.image.data import load_split
+from ganforge.image.data.stacked import stack_digits
 from ganforge.metrics.features import create_extractor
-from ganforge.metrics.mixtures import MixtureRun, grid25, mixture_quality, ring8, train_mixture
-from ganforge.metrics.stacked_mnist import histogram_coverage, stacked_modes
+from ganforge.toy2d.mixtures import MixtureRun, grid25, mixture_quality, ring8, train_mixture
+from ganforge.image.metrics.stacked_mnist import histogram_coverage, stacked_modes
 
 
 def test_histogram_coverage_equals_direct_kl():

@@ -4,8 +4,8 @@ import torch
 
 from ganforge.cli.main import main
 from ganforge.errors import ConfigError
-from ganforge.models import create_model
-from ganforge.training.image_trainer import ImageTrainer
+from ganforge.image.models import create_model
+from ganforge.image.task import ImageTrainer
 from helpers import tiny_config
 
 

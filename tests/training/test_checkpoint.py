@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from ganforge.errors import CheckpointError
-from ganforge.training.checkpoint import (checkpoint_files, latest_loadable, load_checkpoint, prune,
+from ganforge.engine.checkpoint import (checkpoint_files, latest_loadable, load_checkpoint, prune,
                                           save_checkpoint)
-from ganforge.training.runs import find_checkpoint
+from ganforge.engine.run_folder import find_checkpoint
 
 from helpers import SRC
 
@@ -30,7 +30,7 @@ def test_killed_write_leaves_previous_checkpoint_loadable(tmp_path):
     script = textwrap.dedent(f"""
         import os, signal, sys, torch
         sys.path.insert(0, {str(SRC)!r})
-        import ganforge.training.checkpoint as ck
+        import ganforge.engine.checkpoint as ck
         def killed_midway(tensors, filename, metadata=None):
             with open(filename, "wb") as f:
                 f.write(b"\\x00" * 100)   # a partial write...

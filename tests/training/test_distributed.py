@@ -5,7 +5,7 @@ import sys
 
 import torch
 
-from ganforge.training.checkpoint import checkpoint_files, load_checkpoint
+from ganforge.engine.checkpoint import checkpoint_files, load_checkpoint
 
 from helpers import SRC
 

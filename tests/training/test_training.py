@@ -9,12 +9,12 @@ import time
 import pytest
 import torch
 
-from ganforge.config import LossConfig
+from ganforge.losses.config import LossConfig
 from ganforge.errors import TrainingDiverged
 from ganforge.losses import register_loss
 from ganforge.losses.gan_losses import LOSSES, NonSaturatingLoss
-from ganforge.training.checkpoint import checkpoint_files, load_checkpoint
-from ganforge.training.image_trainer import ImageTrainer
+from ganforge.engine.checkpoint import checkpoint_files, load_checkpoint
+from ganforge.image.task import ImageTrainer
 
 from helpers import SRC, tiny_config
 
@@ -53,12 +53,14 @@ class NaNAfterFiveSteps(NonSaturatingLoss):
 
 
 def test_nan_loss_stops_with_the_step_and_keeps_last_good_checkpoint(tmp_path):
-    if "nan-after-5" not in LOSSES:
-        register_loss("nan-after-5")(NaNAfterFiveSteps)
+    register_loss("nan-after-5")(NaNAfterFiveSteps)
     NaNAfterFiveSteps.calls = 0
     cfg = tiny_config(loss={"name": "nan-after-5"}, train={"steps": 12, "checkpoint_every": 2, "log_every": 4})
-    with pytest.raises(TrainingDiverged, match="at step 5;.*step_0000004"):
-        ImageTrainer(cfg, tmp_path / "r").fit()
+    try:
+        with pytest.raises(TrainingDiverged, match="at step 5;.*step_0000004"):
+            ImageTrainer(cfg, tmp_path / "r").fit()
+    finally:
+        LOSSES.unregister("nan-after-5")
     files = checkpoint_files(tmp_path / "r" / "checkpoints")
     assert files[-1].name == "step_0000004.safetensors"
     tensors, _ = load_checkpoint(files[-1])

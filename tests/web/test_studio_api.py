@@ -13,8 +13,8 @@ from PIL import Image
 pytest.importorskip("httpx", reason="the studio API tests need httpx: pip install -e '.[test]'")
 from starlette.testclient import TestClient  # noqa: E402
 
-from ganforge.imaging import make_grid  # noqa: E402
-from ganforge.sampling import LoadedGenerator  # noqa: E402
+from ganforge.media.images import make_grid  # noqa: E402
+from ganforge.image.pipeline import LoadedGenerator  # noqa: E402
 from ganforge.web.app import create_app  # noqa: E402
 
 
@@ -161,7 +161,7 @@ def test_runs_list_and_detail_match_the_files(client, runs_dir):
 
 
 def test_runs_detail_is_incremental_and_survives_bad_lines(client, tmp_path):
-    from ganforge.training.runs import write_run_info
+    from ganforge.engine.run_folder import write_run_info
 
     run = tmp_path / "live-run"
     run.mkdir()

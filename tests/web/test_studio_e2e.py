@@ -14,8 +14,8 @@ import numpy as np
 from PIL import Image
 from studio_helpers import screenshot
 
-from ganforge.imaging import make_grid
-from ganforge.sampling import LoadedGenerator
+from ganforge.media.images import make_grid
+from ganforge.image.pipeline import LoadedGenerator
 
 RING = [(2 * math.cos(k * math.pi / 4), 2 * math.sin(k * math.pi / 4)) for k in range(8)]
 

@@ -11,7 +11,7 @@ import torch
 from ganforge.errors import ConfigError
 from ganforge.web.lab import parse_config
 from ganforge.web.lab_sessions import LabSessions
-from ganforge.web.toy_data import TOY_DATA, js_divergence, make_toy_data, mode_coverage
+from ganforge.toy2d.data import TOY_DATA, js_divergence, make_toy_data, mode_coverage
 
 
 def test_toy_data_sets_are_seeded_and_inside_the_view():

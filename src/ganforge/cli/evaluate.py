@@ -10,7 +10,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ..errors import GanforgeError
+from ganforge.errors import GanforgeError
 
 
 def add_parser(sub) -> None:
@@ -50,18 +50,17 @@ def options_of(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..metrics.sources import is_run, run_family
+
+
+    from ganforge.engine.run_folder import RunFolder
+    from ganforge.family import family_of_run
 
     source = Path(args.source)
-    if is_run(source) and run_family(source) != "image":
-        from ..families import family_named, load_families
-
-        load_families()
-        family = family_named(run_family(source))
-        if family.evaluate is None:
-            raise GanforgeError(f"runs of the {family.name} family cannot be evaluated by this ganforge yet")
-        args.run, args.n = args.source, args.n or 2000
-        return family.evaluate(args)
+    if RunFolder(source).is_run():
+        args.run = args.source
+        code = family_of_run(source).evaluate_command(args)
+        if code is not None:
+            return code
     args.metrics, args.n = args.metrics or "fid,kid,is,pr,dc", args.n or 10000
     return evaluate_images(args)
 
@@ -69,9 +68,9 @@ def run(args: argparse.Namespace) -> int:
 def evaluate_images(args: argparse.Namespace) -> int:
     import torch
 
-    from ..metrics.evaluate import Evaluator, Score
-    from ..metrics.registry import parse_metric_names
-    from ..metrics.sources import is_run, load_images, sample_run
+    from ganforge.metrics.evaluate import Evaluator, Score
+    from ganforge.metrics.registry import parse_metric_names
+    from ganforge.image.metrics.sources import is_run, load_images, sample_run
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -106,7 +105,7 @@ def evaluate_images(args: argparse.Namespace) -> int:
 
 
 def _read_score(path: Path):
-    from ..metrics.evaluate import Score
+    from ganforge.metrics.evaluate import Score
 
     try:
         return Score.from_dict(json.loads(path.read_text()))

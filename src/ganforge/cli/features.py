@@ -28,7 +28,7 @@ def add_parser(sub) -> None:
 def train(args: argparse.Namespace) -> int:
     import torch
 
-    from ..metrics.classifier import train_classifier
+    from ganforge.image.metrics.classifier import train_classifier
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -40,7 +40,7 @@ def train(args: argparse.Namespace) -> int:
 
 
 def download(args: argparse.Namespace) -> int:
-    from ..metrics.inception import WEIGHTS_URL, download_inception
+    from ganforge.image.metrics.inception import WEIGHTS_URL, download_inception
 
     path = download_inception(args.out, args.url or WEIGHTS_URL)
     print(f"Inception weights ready: {path}")
@@ -48,7 +48,7 @@ def download(args: argparse.Namespace) -> int:
 
 
 def list_extractors(args: argparse.Namespace) -> int:
-    from ..metrics.features import EXTRACTORS
+    from ganforge.metrics.features import EXTRACTORS
 
     for name in EXTRACTORS.names():
         doc = (EXTRACTORS.get(name).__doc__ or "").strip().splitlines()

@@ -10,10 +10,7 @@ def add_parser(sub) -> None:
 
 
 def list_models(args) -> int:
-    from ..families import all_models
-    from ..families import load_families
-
-    load_families()
+    from ganforge.family import all_models
 
     for name, family in sorted(all_models().items()):
         print(f"{name:16s} {family}")
@@ -21,7 +18,7 @@ def list_models(args) -> int:
 
 
 def list_losses(args) -> int:
-    from ..losses import LOSSES
+    from ganforge.losses import LOSSES
 
     for name in LOSSES.names():
         doc = (LOSSES.get(name).__doc__ or "").strip().splitlines()[0]

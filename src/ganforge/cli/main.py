@@ -10,8 +10,8 @@ import importlib
 import sys
 from typing import List, Optional
 
-from .. import __version__
-from ..errors import GanforgeError
+from ganforge.version import __version__
+from ganforge.errors import GanforgeError
 
 COMMAND_MODULES = ["ganforge.cli.train", "ganforge.cli.sample", "ganforge.cli.info", "ganforge.cli.evaluate",
                    "ganforge.cli.features", "ganforge.cli.studio"]

@@ -1,10 +1,9 @@
-"""``ganforge sample`` and ``ganforge interpolate``: images (or text) from a trained run."""
+"""``ganforge sample`` and ``ganforge interpolate``: samples of a trained run, written by its family."""
 from __future__ import annotations
 
 import argparse
 
-from ..families import family_named, load_families
-from ..training.runs import read_run_info
+from ganforge.family import family_of_run
 
 
 def add_parser(sub) -> None:
@@ -32,25 +31,9 @@ def add_parser(sub) -> None:
     p.set_defaults(func=interpolate)
 
 
-def _family(args):
-    load_families()
-    from pathlib import Path
-
-    target = Path(args.run)
-    run_dir = target.parent.parent if target.is_file() else target
-    if target.is_file() and not (run_dir / "run.json").is_file():
-        from ..training.checkpoint import read_metadata
-
-        return family_named(read_metadata(target).get("family", "image"))
-    return family_named(read_run_info(run_dir)["family"])
-
-
 def sample(args: argparse.Namespace) -> int:
-    family = _family(args)
-    return family.sample(args)
+    return family_of_run(args.run).sample_command(args)
 
 
 def interpolate(args: argparse.Namespace) -> int:
-    from .image import interpolate_image
-
-    return interpolate_image(args)
+    return family_of_run(args.run).interpolate_command(args)

@@ -10,7 +10,7 @@ import ipaddress
 import sys
 from pathlib import Path
 
-from ..errors import GanforgeError
+from ganforge.errors import GanforgeError
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -56,7 +56,7 @@ def serve(runs: str | Path = "runs", host: str = DEFAULT_HOST, port: int = DEFAU
     import torch
     import uvicorn
 
-    from ..web.app import LOCAL_HOSTS, create_app
+    from ganforge.web.app import LOCAL_HOSTS, create_app
 
     torch.set_num_threads(threads)
     # bound locally, only requests naming a local host are served (no DNS-rebinding from web pages)

@@ -1,10 +1,24 @@
-"""``ganforge train``: train any registered model, or resume a run; dispatched to the model's family."""
+"""``ganforge train``: train any registered model, or resume a run; the model's family supplies its task.
+
+Shared flags (data, steps, budget, batch, seed, device, precision, evaluation) are defined here;
+each family adds its own (``Family.add_flags``). A flag of another family than the model's is a
+one-line error naming the family it belongs to.
+"""
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+from typing import Any, Dict
 
-from ..families import family_named, family_of_model, load_families
-from ..training.runs import read_run_info
+from ganforge.config import load_config, merge, read_yaml
+from ganforge.engine import distributed as ddp
+from ganforge.engine.run_folder import RunFolder
+from ganforge.errors import GanforgeError
+from ganforge.family import FAMILIES, Family, family_named, family_of_model
+
+SHARED = {"data": None, "data_dir": None, "steps": None, "max_minutes": None, "batch_size": None, "seed": None,
+          "device": None, "precision": None, "eval_every": None}
 
 
 def add_parser(sub) -> None:
@@ -12,20 +26,16 @@ def add_parser(sub) -> None:
                        description="Train a model. With no arguments: DCGAN on the MNIST digits shipped in the "
                                    "package, a few minutes on a laptop CPU.")
     p.add_argument("model", nargs="?", default=None, help="model name (see `ganforge models`; default dcgan)")
-    p.add_argument("--data", help="data set: embedded, mnist, fashion-mnist, folder (text: coco, a .txt file)")
+    p.add_argument("--data", help="data set: embedded, mnist, fashion-mnist, folder (text: coco, oracle, a .txt file)")
     p.add_argument("--data-dir", help="folder holding the data files (default: $GANFORGE_DATA)")
-    p.add_argument("--download", action="store_true", default=None, help="download missing data files")
-    p.add_argument("--mirror", help="download from this URL or local folder instead of the canonical source")
-    p.add_argument("--steps", type=int, help="number of generator steps (text GANs: adversarial steps; mle: MLE steps)")
+    p.add_argument("--steps", type=int, help="training steps (text GANs: adversarial steps; mle: MLE steps)")
     p.add_argument("--max-minutes", type=float, help="stop after this many minutes (a checkpoint is saved)")
     p.add_argument("--batch-size", type=int)
-    p.add_argument("--loss", help="adversarial loss (see `ganforge losses`)")
-    p.add_argument("--conditional", action="store_true", help="class-conditional model (labels from the data)")
-    p.add_argument("--image-size", type=int)
-    p.add_argument("--channels", type=int)
     p.add_argument("--seed", type=int)
     p.add_argument("--device", help="auto (CUDA if present), cpu, cuda, cuda:N")
-    p.add_argument("--precision", choices=("fp32", "bf16", "fp16"))
+    p.add_argument("--precision", choices=("auto", "fp32", "bf16", "fp16"),
+                   help="auto (default): bf16 where the hardware runs it natively, else fp32")
+    p.add_argument("--eval-every", type=int, help="evaluate every N steps (metrics.jsonl, best checkpoint)")
     p.add_argument("--out", default="runs", help="folder where run folders are created (default: runs)")
     p.add_argument("--name", help="run folder name (default: MODEL-TIMESTAMP)")
     p.add_argument("--config", help="YAML config file")
@@ -33,14 +43,76 @@ def add_parser(sub) -> None:
                    help="override a config key, e.g. --set train.lr_g=1e-4 (repeatable)")
     p.add_argument("--resume", metavar="RUN", help="continue the run in this folder from its newest checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress output")
-    p.add_argument("--eval-every", type=int, help="score samples every N steps (metrics.jsonl, best checkpoint)")
-    p.add_argument("--eval-metrics", help="metrics for --eval-every, e.g. fid,kid (the first picks the best)")
+    for name in FAMILIES.names():
+        family = FAMILIES.get(name)
+        family.add_flags(p.add_argument_group(f"{name} models"))
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    load_families()
+def shared_train_keys(args: argparse.Namespace) -> Dict[str, Any]:
+    """train.* keys of the shared flags that were given."""
+    keys = {"max_minutes": args.max_minutes, "batch_size": args.batch_size, "seed": args.seed,
+            "device": args.device, "precision": args.precision, "eval_every": args.eval_every}
+    return {k: v for k, v in keys.items() if v is not None}
+
+
+def refuse_foreign_flags(family: Family, args: argparse.Namespace) -> None:
+    for name in FAMILIES.names():
+        other = FAMILIES.get(name)
+        if other is family:
+            continue
+        for dest in other.train_flags:
+            if dest not in family.train_flags and getattr(args, dest, None) not in (None, False):
+                flag = "--" + dest.replace("_", "-")
+                raise GanforgeError(f"{flag} is an option of {other.name} models; {family.name} models take the "
+                                    "shared flags (see `ganforge train --help`) and --set keys of their config")
+
+
+def build_config(family: Family, args: argparse.Namespace):
+    """Defaults <- model defaults <- --config YAML <- flags <- --set; on resume, the run's config.yaml <- budget."""
+    refuse_foreign_flags(family, args)
     if args.resume:
-        info = read_run_info(args.resume)
-        return family_named(info["family"]).train(args)
-    return family_of_model(args.model or "dcgan").train(args)
+        data = RunFolder(args.resume).config_dict()
+        return load_config(family.config_class, base=merge(data, family.resume_overrides(args, data)),
+                           overrides=args.overrides)
+    base = merge(family.model_defaults(args.model), read_yaml(args.config) if args.config else {})
+    data = merge(base, family.config_from_flags(args))
+    cfg = load_config(family.config_class, base=data, overrides=args.overrides)
+    return family.finish_config(cfg, data, args)
+
+
+def new_run_dir(args: argparse.Namespace, model: str) -> Path:
+    if args.resume:
+        return Path(args.resume)
+    if args.name:
+        path = Path(args.out) / args.name
+        if (path / "run.json").exists():
+            raise GanforgeError(f"run {path} already exists; resume it with --resume {path} or pick another --name")
+        return path
+    ddp.init_from_env()
+    name = [RunFolder.create(args.out, model).path.name if ddp.is_main() else None]
+    if ddp.world_size() > 1:
+        import torch.distributed as dist
+
+        dist.broadcast_object_list(name, src=0)
+    return Path(args.out) / name[0]
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.resume:
+        family = family_named(RunFolder(args.resume).info()["family"])
+    else:
+        args.model = args.model or "dcgan"
+        family = family_of_model(args.model)
+    cfg = build_config(family, args)
+    run_dir = new_run_dir(args, cfg.model.name)
+    trainer = family.trainer(cfg, run_dir, quiet=args.quiet)
+    resumed = bool(args.resume) and trainer.resume()
+    if trainer.main and not args.quiet:
+        what = f"resuming at step {trainer.step}:" if resumed else "training"
+        print(f"{what} {family.describe(trainer)}; run folder: {run_dir}", file=sys.stderr)
+    path = trainer.fit(resume=bool(args.resume))
+    if trainer.main and not args.quiet:
+        print("\n".join([f"done: step {trainer.step}", *family.done_lines(trainer, run_dir, path)]))
+    ddp.shutdown()
+    return 0

@@ -13,9 +13,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..config import LossConfig
-from ..registry import Registry
-from .penalties import Critic, gradient_penalty
+from ganforge.losses.config import LossConfig
+from ganforge.registry import Registry
+from ganforge.losses.penalties import Critic, gradient_penalty
 
 LOSSES = Registry("loss")
 register_loss = LOSSES.register

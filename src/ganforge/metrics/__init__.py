@@ -6,11 +6,11 @@
 Metrics live in :data:`METRICS`, feature extractors in :data:`EXTRACTORS`; adding one is one
 class with one decorator in a module imported here.
 """
-from . import fid, inception_score, precision_recall  # noqa: F401  (register the metrics)
-from .evaluate import DEFAULT_METRICS, Evaluator, Score, evaluate
-from .features import EXTRACTORS, create_extractor
-from .protocol import ProtocolCard, ReferenceStats, check_comparable
-from .registry import METRICS, register_metric
+from ganforge.metrics import fid, inception_score, precision_recall  # noqa: F401  (register the metrics)
+from ganforge.metrics.evaluate import DEFAULT_METRICS, Evaluator, Score, evaluate
+from ganforge.metrics.features import EXTRACTORS, create_extractor
+from ganforge.metrics.protocol import ProtocolCard, ReferenceStats, check_comparable
+from ganforge.metrics.registry import METRICS, register_metric
 
 __all__ = ["DEFAULT_METRICS", "EXTRACTORS", "Evaluator", "METRICS", "ProtocolCard", "ReferenceStats", "Score",
            "check_comparable", "create_extractor", "evaluate", "register_metric"]

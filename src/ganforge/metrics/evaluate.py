@@ -18,12 +18,12 @@ from typing import Any, Dict, Iterable, Optional, Union
 import numpy as np
 import torch
 
-from ..errors import DataError, GanforgeError
-from .features import FeatureExtractor, array_digest, create_extractor
-from .fid import feature_statistics
-from .protocol import ProtocolCard, ReferenceStats, cached_stats, check_comparable, stats_cache_path
-from .registry import METRICS, MetricInputs, create_metric, parse_metric_names
-from .sources import ImagesLike, is_run, load_images, sample_run
+from ganforge.errors import DataError, GanforgeError
+from ganforge.metrics.features import FeatureExtractor, array_digest, create_extractor
+from ganforge.metrics.fid import feature_statistics
+from ganforge.metrics.protocol import ProtocolCard, ReferenceStats, cached_stats, check_comparable, stats_cache_path
+from ganforge.metrics.registry import METRICS, MetricInputs, create_metric, parse_metric_names
+from ganforge.image.metrics.sources import ImagesLike, is_run, load_images, sample_run
 
 DEFAULT_METRICS = ("fid", "kid", "is", "pr", "dc")
 
@@ -111,7 +111,7 @@ class Evaluator:
         self.stats = stats
 
     def described(self) -> Dict[str, Any]:
-        from .. import __version__
+        from ganforge.version import __version__
 
         return {**self.extractor.describe(), "ganforge_version": __version__}
 

@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ..data.download import cache_dir, file_digest
-from ..registry import Registry
+from ganforge.image.data.download import cache_dir, file_digest
+from ganforge.registry import Registry
 
 EXTRACTORS = Registry("feature extractor")
 register_extractor = EXTRACTORS.register
@@ -73,9 +73,3 @@ def array_digest(array: np.ndarray) -> str:
     h.update(np.ascontiguousarray(array).tobytes())
     return h.hexdigest()
 
-
-def _register_builtin() -> None:
-    from . import classifier, inception  # noqa: F401  (modules register themselves)
-
-
-_register_builtin()

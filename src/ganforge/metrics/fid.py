@@ -17,8 +17,8 @@ from typing import Dict, Tuple
 import numpy as np
 from scipy import linalg
 
-from ..errors import GanforgeError
-from .registry import Metric, MetricInputs, register_metric
+from ganforge.errors import GanforgeError
+from ganforge.metrics.registry import Metric, MetricInputs, register_metric
 
 
 def feature_statistics(features: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:

@@ -9,8 +9,8 @@ from typing import Dict, Tuple
 
 import numpy as np
 
-from ..errors import GanforgeError
-from .registry import Metric, MetricInputs, register_metric
+from ganforge.errors import GanforgeError
+from ganforge.metrics.registry import Metric, MetricInputs, register_metric
 
 
 def inception_score(probs: np.ndarray, splits: int = 10) -> Tuple[float, float]:

@@ -15,8 +15,8 @@ from typing import Dict
 import numpy as np
 import torch
 
-from ..errors import GanforgeError
-from .registry import Metric, MetricInputs, register_metric
+from ganforge.errors import GanforgeError
+from ganforge.metrics.registry import Metric, MetricInputs, register_metric
 
 CHUNK = 1024
 

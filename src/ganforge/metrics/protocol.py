@@ -20,10 +20,10 @@ from typing import Any, Dict, Optional
 
 import numpy as np
 
-from .. import __version__
-from ..data.download import cache_dir
-from ..errors import GanforgeError
-from ..training.checkpoint import atomic_write
+from ganforge.version import __version__
+from ganforge.image.data.download import cache_dir
+from ganforge.errors import GanforgeError
+from ganforge.files import atomic_write
 
 REFERENCE_FIELDS = ("reference_sha256", "reference_count", "extractor", "extractor_sha256", "resize",
                     "ganforge_version")

@@ -13,8 +13,8 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from ..errors import GanforgeError
-from ..registry import Registry
+from ganforge.errors import GanforgeError
+from ganforge.registry import Registry
 
 METRICS = Registry("metric")
 register_metric = METRICS.register

@@ -15,9 +15,9 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 
-from ..errors import DataError
-from .config import TextDataConfig
-from .vocab import BOS, EOS, PAD, Vocab
+from ganforge.errors import DataError
+from ganforge.text.config import TextDataConfig
+from ganforge.text.vocab import BOS, EOS, PAD, Vocab
 
 COCO_TRAIN, COCO_TEST = "image_coco.txt", "image_coco_test.txt"
 
@@ -162,7 +162,7 @@ def load_corpus(cfg: TextDataConfig, vocab: Optional[Vocab] = None) -> TextCorpu
 
 
 def load_oracle(cfg: TextDataConfig) -> TextCorpus:
-    from .oracle import START_TOKEN, make_oracle, oracle_samples
+    from ganforge.text.oracle import START_TOKEN, make_oracle, oracle_samples
 
     oracle = make_oracle(cfg.oracle_vocab, cfg.oracle_hidden, cfg.oracle_len, cfg.oracle_seed)
     train = oracle_samples(oracle, cfg.oracle_samples, seed=cfg.oracle_seed * 2 + 1)

@@ -17,8 +17,8 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
-from .bleu import ReferenceTable, bleu, self_bleu
-from .models.nets import LSTMGenerator
+from ganforge.text.bleu import ReferenceTable, bleu, self_bleu
+from ganforge.text.models.nets import LSTMGenerator
 
 ORDERS = (2, 3, 4, 5)
 DEFAULT_TEMPERATURES = (0.6, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5)
@@ -27,7 +27,7 @@ DEFAULT_TEMPERATURES = (0.6, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5)
 @torch.no_grad()
 def nll_gen(generator: LSTMGenerator, tokens: torch.Tensor, batch_size: int = 1000) -> float:
     """The generator's mean NLL per token (counting each sentence's <eos>) of real sequences."""
-    from .models.nets import token_mask
+    from ganforge.text.models.nets import token_mask
 
     total, count = 0.0, 0.0
     device = generator.out.weight.device
@@ -45,7 +45,7 @@ def generate(generator: LSTMGenerator, n: int, seed: int, temperature: float = 1
 
 def nll_of_generated(generator: LSTMGenerator, oracle: LSTMGenerator, n: int, seed: int,
                      temperature: float = 1.0) -> float:
-    from .oracle import nll_oracle
+    from ganforge.text.oracle import nll_oracle
 
     return nll_oracle(oracle, generate(generator, n, seed, temperature))
 
@@ -65,7 +65,7 @@ def quality_diversity(generator: LSTMGenerator, decode, n: int, references: Opti
                       oracle: Optional[LSTMGenerator] = None, temperatures: Sequence[float] = DEFAULT_TEMPERATURES,
                       seed: int = 0) -> List[Dict[str, float]]:
     """One row per temperature: BLEU / self-BLEU (text with references) and NLL_oracle (oracle task)."""
-    from .oracle import nll_oracle
+    from ganforge.text.oracle import nll_oracle
 
     table = ReferenceTable(references, max(ORDERS)) if references is not None else None
     rows = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import torch
 
-from .models.nets import LSTMGenerator
+from ganforge.text.models.nets import LSTMGenerator
 
 START_TOKEN = 0  # as in SeqGAN: the start input is token 0 of the oracle vocabulary
 

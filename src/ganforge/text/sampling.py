@@ -16,13 +16,13 @@ from typing import List, Optional, Union
 
 import torch
 
-from ..config import from_dict
-from ..errors import CheckpointError, GanforgeError
-from ..training.checkpoint import load_checkpoint, load_module_state, unprefixed
-from ..training.runs import find_checkpoint
-from .config import TextModelConfig
-from .models.nets import LSTMGenerator
-from .vocab import VOCAB_FILE, Vocab
+from ganforge.config import from_dict
+from ganforge.errors import CheckpointError, GanforgeError
+from ganforge.engine.checkpoint import load_checkpoint, load_module_state, unprefixed
+from ganforge.engine.run_folder import find_checkpoint
+from ganforge.text.config import TextModelConfig
+from ganforge.text.models.nets import LSTMGenerator
+from ganforge.text.vocab import VOCAB_FILE, Vocab
 
 
 def run_dir_of(checkpoint: Path) -> Path:

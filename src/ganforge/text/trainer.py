@@ -19,22 +19,22 @@ from typing import Dict, Optional
 import torch
 from torch.utils.tensorboard import SummaryWriter
 
-from ..config import same_config, save_yaml
-from ..data import BatchSampler
-from ..errors import CheckpointError, ConfigError, TrainingDiverged
-from ..training.checkpoint import (checkpoint_path, latest_loadable, load_checkpoint, load_module_state,
+from ganforge.config import same_config, save_yaml
+from ganforge.image.data import BatchSampler
+from ganforge.errors import CheckpointError, ConfigError, TrainingDiverged
+from ganforge.engine.checkpoint import (checkpoint_path, latest_loadable, load_checkpoint, load_module_state,
                                    optimizer_tensors, prefixed, prune, restore_optimizer, restore_rng, rng_state,
                                    save_checkpoint, unprefixed)
-from ..training.distributed import pick_device
-from ..training.loop_tools import Progress, StopSignal
-from ..training.runs import find_checkpoint, write_run_info
-from ..training.stats import Stats
-from .config import TextRunConfig
-from .data import TextCorpus, load_corpus
-from .metrics import nll_gen, nll_of_generated
-from .models import AdversarialContext, create_text_model
-from .models.nets import token_mask
-from .vocab import VOCAB_FILE, Vocab
+from ganforge.engine.distributed import pick_device
+from ganforge.engine.runtime import Progress, StopSignal
+from ganforge.engine.run_folder import find_checkpoint, write_run_info
+from ganforge.engine.stats import Stats
+from ganforge.text.config import TextRunConfig
+from ganforge.text.data import TextCorpus, load_corpus
+from ganforge.text.metrics import nll_gen, nll_of_generated
+from ganforge.text.models import AdversarialContext, create_text_model
+from ganforge.text.models.nets import token_mask
+from ganforge.text.vocab import VOCAB_FILE, Vocab
 
 PHASES = ("pretrain_g", "pretrain_d", "adversarial")
 

@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, Iterable, List, Sequence
 
-from ..errors import CheckpointError, DataError
+from ganforge.errors import CheckpointError, DataError
 
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
 SPECIALS = ("<pad>", "<bos>", "<eos>", "<unk>")
@@ -59,7 +59,7 @@ class Vocab:
         return " ".join(out)
 
     def save(self, path: str | Path) -> None:
-        from ..training.checkpoint import atomic_write
+        from ganforge.files import atomic_write
 
         text = json.dumps({"format": VOCAB_FORMAT, "tokens": self.tokens}, ensure_ascii=False)
         atomic_write(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8"))

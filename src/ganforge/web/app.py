@@ -26,12 +26,12 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ..errors import GanforgeError
-from ..losses import LOSSES
-from .create import GeneratorCache, Jobs
-from .lab_sessions import LabSessions, TooManyLabs
-from .runs import NotFound, RunsFolder
-from .toy_data import TOY_DATA
+from ganforge.errors import GanforgeError
+from ganforge.losses import LOSSES
+from ganforge.web.create import GeneratorCache, Jobs
+from ganforge.web.lab_sessions import LabSessions, TooManyLabs
+from ganforge.web.runs import NotFound, RunsFolder
+from ganforge.toy2d.data import TOY_DATA
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 256 * 1024
@@ -156,7 +156,7 @@ class SecurityHeaders:
 
 def warm_up() -> None:
     """One throw-away Lab iteration and frame, so that no visitor waits for torch's one-time set-up."""
-    from .lab import LabSession, parse_config
+    from ganforge.web.lab import LabSession, parse_config
 
     session = LabSession("warm-up", parse_config({"batch_size": 8}))
     session.iteration()
@@ -220,7 +220,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
             labs.set_playing(session, False)
             await run_in_threadpool(session.request, "reset")
         elif action == "config":
-            from .lab import parse_config
+            from ganforge.web.lab import parse_config
 
             cfg = parse_config(data.get("config") if isinstance(data.get("config"), dict) else {})
             labs.set_playing(session, False)

@@ -1,9 +1,9 @@
 """The studio's Create page: sample a trained run with a seed, pick a class, truncate, lock latent
 dimensions, walk between two latents, and export PNG or GIF.
 
-Everything goes through :class:`ganforge.sampling.LoadedGenerator` (the same sampling as
+Everything goes through :class:`ganforge.image.pipeline.LoadedGenerator` (the same sampling as
 ``ganforge sample``: ``seed`` and ``truncation`` give the same images) and
-:mod:`ganforge.imaging`. Work runs as a :class:`Job` on one background thread so the page can show
+:mod:`ganforge.media.images`. Work runs as a :class:`Job` on one background thread so the page can show
 progress and the server keeps answering; loaded generators are kept in a small cache.
 """
 from __future__ import annotations
@@ -22,11 +22,11 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import numpy as np
 import torch
 
-from ..config import from_dict, option
-from ..errors import ConfigError, GanforgeError
-from ..imaging import make_grid, to_pil
-from ..sampling import LoadedGenerator, slerp, truncated_normal
-from .runs import RunsFolder
+from ganforge.config import from_dict, option
+from ganforge.errors import ConfigError, GanforgeError
+from ganforge.media.images import make_grid, to_pil
+from ganforge.image.pipeline import LoadedGenerator, slerp, truncated_normal
+from ganforge.web.runs import RunsFolder
 
 Progress = Callable[[int, int], None]
 
@@ -72,7 +72,7 @@ class GeneratorCache:
     def checkpoint_path(self, run: str, step: Optional[int]) -> Path:
         run_dir = self.runs.run_dir(run)
         if step is None:
-            from ..training.runs import find_checkpoint
+            from ganforge.engine.run_folder import find_checkpoint
 
             return find_checkpoint(run_dir)
         return self.runs.checkpoint_file(run, f"step_{step:07d}.safetensors")

@@ -1,7 +1,7 @@
 """The studio's Lab: GAN Lab done in PyTorch on the server, one session per browser tab.
 
 A :class:`LabSession` trains a small MLP generator (2D latent -> 2D point) against an MLP
-discriminator on a 2D data set (:mod:`ganforge.web.toy_data`) with any loss of
+discriminator on a 2D data set (:mod:`ganforge.toy2d.data`) with any loss of
 ``ganforge.losses.LOSSES``: the same loss objects, penalties and clipping hooks as the image
 trainer. ``frame()`` is what the page draws: real and generated points, the discriminator's
 surface on a grid, the generator's image of a latent grid, the gradient the generator's loss puts
@@ -23,10 +23,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..config import LossConfig, from_dict, option
-from ..errors import ConfigError, GanforgeError
-from ..losses import LOSSES, create_loss
-from .toy_data import TOY_DATA, VIEW, js_divergence, make_toy_data, mode_coverage
+from ganforge.config import from_dict, option
+from ganforge.losses.config import LossConfig
+from ganforge.errors import ConfigError, GanforgeError
+from ganforge.losses import LOSSES, create_loss
+from ganforge.toy2d.data import TOY_DATA, VIEW, js_divergence, make_toy_data, mode_coverage
 
 LATENT_DIM = 2
 SHOWN_POINTS = 512  # real and generated points drawn on the page

@@ -13,8 +13,8 @@ import threading
 import time
 from typing import Any, Dict, Optional
 
-from ..errors import GanforgeError
-from .lab import FRAME_EVERY_S, LabSession, parse_config
+from ganforge.errors import GanforgeError
+from ganforge.web.lab import FRAME_EVERY_S, LabSession, parse_config
 
 BUSY = 0.7  # the share of wall time the worker thread may train
 

@@ -1,6 +1,6 @@
 """The studio's view of a runs folder: every run, its config, its curves, sample grids and checkpoints.
 
-Runs are the folders ``ganforge train`` makes (layout in :mod:`ganforge.training.runs`). Only
+Runs are the folders ``ganforge train`` makes (layout in :mod:`ganforge.engine.run_folder`). Only
 direct sub-folders of the runs folder are runs, and every file this module hands out is looked up
 by a name that must match a fixed pattern and resolve inside its run: anything else is "not found",
 never a path outside the runs folder. Curves are read incrementally (``since`` = lines the page
@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from ..training.checkpoint import read_metadata
-from ..training.runs import RUN_FILE
+from ganforge.engine.checkpoint import read_metadata
+from ganforge.engine.run_folder import RUN_FILE
 
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 SAMPLE_FILE = re.compile(r"^step_(\d{1,12})\.png$")

@@ -14,9 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ...registry import Registry
-from ..config import TextModelConfig
-from .nets import CNNDiscriminator, LSTMGenerator
+from ganforge.registry import Registry
+from ganforge.text.config import TextModelConfig
+from ganforge.text.models.nets import CNNDiscriminator, LSTMGenerator
 
 TEXT_MODELS = Registry("text model")
 

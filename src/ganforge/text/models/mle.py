@@ -1,7 +1,7 @@
 """The MLE baseline: the same LSTM generator trained only by maximum likelihood (teacher forcing)."""
 from __future__ import annotations
 
-from .base import TEXT_MODELS, TextModel
+from ganforge.text.models.base import TEXT_MODELS, TextModel
 
 
 @TEXT_MODELS.register("mle")

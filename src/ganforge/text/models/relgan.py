@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import torch.nn.functional as F
 
-from .base import TEXT_MODELS, AdversarialContext, TextModel
+from ganforge.text.models.base import TEXT_MODELS, AdversarialContext, TextModel
 
 
 def annealed_beta(beta_max: float, progress: float) -> float:

@@ -12,8 +12,8 @@ from typing import Callable, Optional
 import torch
 import torch.nn.functional as F
 
-from .base import TEXT_MODELS, AdversarialContext, TextModel
-from .nets import LSTMGenerator, token_mask
+from ganforge.text.models.base import TEXT_MODELS, AdversarialContext, TextModel
+from ganforge.text.models.nets import LSTMGenerator, token_mask
 
 
 def policy_gradient_loss(logits: torch.Tensor, tokens: torch.Tensor, rewards: torch.Tensor,

@@ -14,8 +14,8 @@ from typing import Sequence
 
 import torch
 
-from .base import TEXT_MODELS, AdversarialContext
-from .relgan import GumbelTextModel
+from ganforge.text.models.base import TEXT_MODELS, AdversarialContext
+from ganforge.text.models.relgan import GumbelTextModel
 
 
 def mmd2(x: torch.Tensor, y: torch.Tensor, bandwidths: Sequence[float]) -> torch.Tensor:

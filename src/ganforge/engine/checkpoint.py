@@ -1,0 +1,173 @@
+"""Checkpoints: one safetensors file per checkpoint, JSON metadata in its header, written atomically.
+
+A checkpoint holds tensors (model weights, EMA weights, optimizer moments, RNG state) plus JSON
+metadata (format, family, model config, step, optimizer hyper-parameters, Python/NumPy RNG
+state). It is written to a temporary file in the same folder, flushed to disk and renamed over the
+final name, so a write killed half-way leaves the previous checkpoints intact and loadable.
+Nothing is ever unpickled.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from ganforge.errors import CheckpointError
+from ganforge.files import atomic_write
+
+FORMAT = "ganforge-checkpoint/1"
+_STEP_FILE = re.compile(r"^step_(\d+)\.safetensors$")
+
+
+def save_checkpoint(path: Path, tensors: Dict[str, torch.Tensor], meta: Dict[str, Any]) -> None:
+    tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
+    header = {"ganforge": json.dumps({"format": FORMAT, **meta})}
+    atomic_write(Path(path), lambda tmp: save_file(tensors, str(tmp), metadata=header))
+
+
+def read_metadata(path: Path) -> Dict[str, Any]:
+    from safetensors import safe_open
+
+    path = Path(path)
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            header = f.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"checkpoint {path} is truncated or not a safetensors file ({exc}); "
+                              "resume from an earlier checkpoint in the same folder") from None
+    if "ganforge" not in header:
+        raise CheckpointError(f"{path} is a safetensors file but not a ganforge checkpoint; "
+                              "pass a checkpoint written by `ganforge train`")
+    meta = json.loads(header["ganforge"])
+    if meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path} has checkpoint format {meta.get('format')!r}, expected {FORMAT!r}; "
+                              "upgrade ganforge")
+    return meta
+
+
+def load_checkpoint(path: Path) -> Tuple[Dict[str, torch.Tensor], Dict[str, Any]]:
+    meta = read_metadata(path)
+    try:
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise CheckpointError(f"checkpoint {path} is truncated or corrupt ({exc}); "
+                              "resume from an earlier checkpoint in the same folder") from None
+    return tensors, meta
+
+
+def prefixed(prefix: str, state: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    return {f"{prefix}.{k}": v for k, v in state.items()}
+
+
+def unprefixed(prefix: str, tensors: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+    start = prefix + "."
+    return {k[len(start):]: v for k, v in tensors.items() if k.startswith(start)}
+
+
+def load_module_state(module: torch.nn.Module, state: Dict[str, torch.Tensor], what: str, path: Path) -> None:
+    """Load weights, turning a shape or key mismatch into a one-line CheckpointError."""
+    own = module.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    wrong = [k for k in own if k in state and own[k].shape != state[k].shape]
+    if missing or unexpected or wrong:
+        detail = (f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}" if unexpected
+                  else f"{wrong[0]} has shape {tuple(state[wrong[0]].shape)}, model has {tuple(own[wrong[0]].shape)}")
+        raise CheckpointError(f"{path} does not fit this {what} ({detail}); it was written by another model "
+                              "or config: use the run's own config.yaml")
+    module.load_state_dict(state)
+
+
+# ----------------------------------------------------------------------------- optimizer state
+def optimizer_tensors(opt: torch.optim.Optimizer, prefix: str) -> Tuple[Dict[str, torch.Tensor], Dict[str, Any]]:
+    """Split an optimizer state dict into tensors (moments, step) and JSON (param groups)."""
+    sd = opt.state_dict()
+    tensors: Dict[str, torch.Tensor] = {}
+    scalars: Dict[str, Any] = {}
+    for pid, state in sd["state"].items():
+        for key, value in state.items():
+            if torch.is_tensor(value):
+                tensors[f"{prefix}.{pid}.{key}"] = value
+            else:
+                scalars[f"{pid}.{key}"] = value
+    return tensors, {"param_groups": sd["param_groups"], "scalars": scalars}
+
+
+def restore_optimizer(opt: torch.optim.Optimizer, prefix: str, tensors: Dict[str, torch.Tensor],
+                      meta: Dict[str, Any]) -> None:
+    state: Dict[int, Dict[str, Any]] = {}
+    start = prefix + "."
+    for name, value in tensors.items():
+        if name.startswith(start):
+            pid, key = name[len(start):].split(".", 1)
+            state.setdefault(int(pid), {})[key] = value
+    for name, value in meta["scalars"].items():
+        pid, key = name.split(".", 1)
+        state.setdefault(int(pid), {})[key] = value
+    opt.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    # safetensors stores tensors contiguous: give moments back their parameter's memory layout
+    # (e.g. channels-last), so that the resumed update runs the very same kernels
+    for group in opt.param_groups:
+        for param in group["params"]:
+            for key, value in opt.state.get(param, {}).items():
+                if torch.is_tensor(value) and value.shape == param.shape:
+                    opt.state[param][key] = torch.empty_like(param, dtype=value.dtype).copy_(value)
+
+
+# ----------------------------------------------------------------------------- RNG state
+def rng_state() -> Tuple[Dict[str, torch.Tensor], Dict[str, Any]]:
+    tensors = {"rng.torch": torch.get_rng_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        tensors["rng.cuda"] = torch.cuda.get_rng_state()
+    np_state = np.random.get_state()
+    meta = {"python": [random.getstate()[0], list(random.getstate()[1]), random.getstate()[2]],
+            "numpy": [np_state[0], np_state[1].tolist(), *np_state[2:]]}
+    return tensors, meta
+
+
+def restore_rng(tensors: Dict[str, torch.Tensor], meta: Dict[str, Any]) -> None:
+    torch.set_rng_state(tensors["rng.torch"])
+    if "rng.cuda" in tensors and torch.cuda.is_available():
+        torch.cuda.set_rng_state(tensors["rng.cuda"])
+    version, internal, gauss = meta["python"]
+    random.setstate((version, tuple(internal), gauss))
+    kind, keys, *rest = meta["numpy"]
+    np.random.set_state((kind, np.array(keys, dtype=np.uint32), *rest))
+
+
+# ----------------------------------------------------------------------------- files in a run
+def checkpoint_files(folder: Path) -> List[Path]:
+    """Checkpoints in ``folder`` sorted by step (temporary files ignored)."""
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _STEP_FILE.match(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def checkpoint_path(folder: Path, step: int) -> Path:
+    return folder / f"step_{step:07d}.safetensors"
+
+
+def prune(folder: Path, keep: int, protect: Optional[Path] = None) -> None:
+    files = checkpoint_files(folder)
+    for path in files[:-keep] if keep > 0 else []:
+        if path != protect:
+            path.unlink(missing_ok=True)
+
+
+def latest_loadable(folder: Path) -> Optional[Path]:
+    """The newest checkpoint whose header reads; a truncated newest one falls back to the one before."""
+    for path in reversed(checkpoint_files(folder)):
+        try:
+            read_metadata(path)
+            return path
+        except CheckpointError:
+            continue
+    return None

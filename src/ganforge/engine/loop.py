@@ -1,0 +1,336 @@
+"""The one training loop of every family: cadences, time budget, signals, NaN stop, hooks, final save.
+
+A family supplies a :class:`Task`: its named state (networks, optimizers, EMA), its phases (a
+text GAN runs MLE pre-training, discriminator pre-training and the adversarial phase in one step
+counter; an image GAN has one phase), and for each step the list of :class:`Update` s to run, as
+data: which network, which optimizer, the loss, how often (``every`` = lazy regularisation) and
+how many times in a row. The :class:`Trainer` runs them with everything else:
+
+- every random draw of a step is a function of (seed, step): the global torch RNG is re-seeded
+  at each step (per rank where the task asks for it), batches come from ``engine.batches``;
+- precision (``auto`` = bf16 where native, fp16 with loss scaling on CUDA) for every family;
+- data-parallel under torchrun: gradients are averaged over processes in each update;
+- the EMA of the generator, linear learning-rate decay over the last steps;
+- stats, TensorBoard, samples, evaluation hooks and checkpoints at their cadences;
+- SIGINT/SIGTERM and ``max_minutes`` save a checkpoint and stop; a NaN/inf loss stops with the
+  step named and the last good checkpoint kept; exact resume from the newest readable checkpoint.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import torch
+from torch.utils.tensorboard import SummaryWriter
+
+from ganforge.config import same_config
+from ganforge.engine import distributed as ddp
+from ganforge.engine.checkpoint import load_checkpoint, prune, save_checkpoint
+from ganforge.engine.run_folder import RunFolder
+from ganforge.engine.runtime import (Progress, StopSignal, autocast, linear_decay_factor, resolve_precision,
+                                     set_learning_rate)
+from ganforge.engine.state import TrainState
+from ganforge.engine.stats import Stats
+from ganforge.errors import CheckpointError, ConfigError, TrainingDiverged
+
+
+@dataclass
+class Update:
+    """One optimizer step of one network: a phase of a training step, as data (StyleGAN2-ADA's phases)."""
+
+    name: str                                 # stats name: grad_norm/<name>
+    module: str                               # state.modules key of the network updated
+    optimizer: str                            # state.optimizers key
+    loss: Callable[[int], torch.Tensor]       # repeat index -> loss (run under the precision's autocast)
+    repeat: int = 1                           # e.g. discriminator steps per generator step
+    every: int = 1                            # lazy regularisation: only on steps divisible by this
+    frozen: Tuple[str, ...] = ()              # modules without gradients during this update
+    clip: float = 0.0                         # clip the gradient norm (0 = off)
+    after: Optional[Callable[[], None]] = None   # after each optimizer step (e.g. weight clipping)
+
+
+@dataclass
+class Phase:
+    """A stretch of the step counter with its own updates (``steps=None``: until the time budget)."""
+
+    name: str
+    steps: Optional[int]
+
+
+class Task:
+    """What a family gives the trainer. Subclasses set ``cfg``, ``state``, ``phases`` and define ``updates``."""
+
+    family: str = ""
+    unit = "items"             # what a batch holds, for the throughput figure (<unit>_per_s)
+    rng_per_rank = False       # re-seed the global RNG differently on each rank (tasks that sample inside models)
+    cfg: Any
+    state: TrainState
+    phases: List[Phase]
+    stats: Stats
+    device: torch.device
+
+    def updates(self, step: int, phase: str, index: int) -> Sequence[Update]:
+        raise NotImplementedError
+
+    def after_step(self, step: int) -> None:
+        """After the updates of a step (the EMA is updated by the trainer)."""
+
+    def meta(self) -> Dict[str, Any]:
+        """Family metadata of a checkpoint: at least ``model`` and ``model_config``."""
+        return {}
+
+    def check_checkpoint(self, meta: Dict[str, Any], path: Path) -> None:
+        """Refuse a checkpoint of another family, model or config (one-line CheckpointError)."""
+        if meta.get("family") != self.family or not same_config(meta.get("model_config"), self.cfg.model):
+            raise CheckpointError(f"{path} is a checkpoint of {meta.get('family')} model {meta.get('model')!r} with "
+                                  f"another config than this run's {self.cfg.model.name!r}; resume with the run's own "
+                                  "config.yaml")
+
+    def prepare_run(self, run: RunFolder, resumed: bool) -> Dict[str, Any]:
+        """Write family files into a starting run (e.g. the vocabulary); returns extra run.json keys."""
+        return {}
+
+    def write_samples(self, run: RunFolder, step: int, writer: Optional[SummaryWriter]) -> None:
+        """Samples from fixed inputs into ``run.samples_dir`` (and TensorBoard)."""
+
+    def progress_values(self, values: Dict[str, float]) -> Dict[str, float]:
+        return {k.rsplit("/", 1)[-1]: v for k, v in values.items() if not k.startswith("grad_norm")}
+
+
+Hook = Callable[[int, Optional[str]], None]   # (step just done, name of the phase it ended or None); main process
+
+
+class Trainer:
+    """Runs a :class:`Task` in a run folder; ``fit()`` trains to the end, ``train_step()`` runs one step."""
+
+    def __init__(self, task: Task, run_dir: Path, quiet: bool = False, hooks: Optional[List[Hook]] = None):
+        self.task, self.cfg, self.quiet = task, task.cfg, quiet
+        self.run = RunFolder(run_dir)
+        self.hooks = list(hooks or [])
+        self.world, self.rank = ddp.world_size(), ddp.rank()
+        self.main = self.rank == 0
+        self.device = task.device
+        self.state, self.stats = task.state, task.stats
+        self.precision = resolve_precision(self.cfg.train.precision, self.device)
+        if self.precision == "fp16" and self.device.type != "cuda":
+            raise ConfigError("precision fp16 needs a CUDA GPU; use --set train.precision=bf16 on CPU")
+        self.state.enable_scalers(self.precision == "fp16")
+        self.base_lr = self.state.learning_rates()
+        self.lengths = [(p.name, p.steps) for p in task.phases]
+        self.total = None if any(s is None for _, s in self.lengths) else sum(s for _, s in self.lengths)
+        if self.total == 0:
+            raise ConfigError("nothing to train: every phase has 0 steps; set train.steps above 0")
+        t = self.cfg.train
+        if t.lr_decay_steps and (self.total is None or t.lr_decay_steps > self.total):
+            raise ConfigError(f"train.lr_decay_steps={t.lr_decay_steps} is more than the run's {self.total or 'unlimited'}"
+                              " steps; the decay runs over the last N steps of a run with a step limit")
+        self.step = 0
+        self.resumed_from: Optional[Path] = None
+        self.stop_reason: Optional[str] = None
+        self.bad_step = torch.tensor(-1, device=self.device)
+
+    @property
+    def run_dir(self) -> Path:
+        return self.run.path
+
+    # ------------------------------------------------------------------ phases
+    def phase_of(self, step: int) -> Tuple[str, int]:
+        """(phase name, index within the phase) of a global step."""
+        start = 0
+        for name, steps in self.lengths:
+            if steps is None or step < start + steps:
+                return name, step - start
+            start += steps
+        return self.lengths[-1][0], step - start + self.lengths[-1][1]
+
+    def phase_bounds(self, name: str) -> Tuple[int, Optional[int]]:
+        start = 0
+        for phase, steps in self.lengths:
+            if phase == name:
+                return start, steps
+            start += steps or 0
+        raise KeyError(name)
+
+    # ------------------------------------------------------------------ checkpoints
+    def checkpoint_state(self) -> Tuple[Dict[str, torch.Tensor], Dict[str, Any]]:
+        tensors, meta = self.state.to_tensors()
+        return tensors, {"family": self.task.family, "step": self.step, **self.task.meta(), **meta}
+
+    def save(self) -> Path:
+        path = self.run.checkpoint_path(self.step)
+        if self.main:
+            tensors, meta = self.checkpoint_state()
+            save_checkpoint(path, tensors, meta)
+            prune(self.run.checkpoints_dir, self.cfg.train.keep_checkpoints, protect=path)
+        return path
+
+    def save_best(self, extra: Dict[str, Any]) -> Path:
+        """``checkpoints/best.safetensors`` with ``extra`` (e.g. the metric and value) in its metadata."""
+        tensors, meta = self.checkpoint_state()
+        save_checkpoint(self.run.best_checkpoint, tensors, {**meta, **extra})
+        return self.run.best_checkpoint
+
+    def resume(self) -> bool:
+        """Load the newest readable checkpoint of the run folder; False when it has none yet."""
+        if self.resumed_from is not None:
+            return True
+        path = self.run.latest_checkpoint()
+        if path is None:
+            return False
+        tensors, meta = load_checkpoint(path)
+        self.task.check_checkpoint(meta, path)
+        self.state.load(tensors, meta, path, restore_scalers=self.precision == "fp16")
+        self.step = int(meta["step"])
+        self.resumed_from = path
+        return True
+
+    # ------------------------------------------------------------------ one step
+    def train_step(self) -> None:
+        t, step = self.cfg.train, self.step
+        offset = self.rank * 7_919 if self.task.rng_per_rank else 0
+        torch.manual_seed(t.seed * 1_000_003 + step + offset)
+        if t.lr_decay_steps:
+            factor = linear_decay_factor(step, self.total, t.lr_decay_steps)
+            for name, opt in self.state.optimizers.items():
+                set_learning_rate(opt, self.base_lr[name] * factor)
+        phase, index = self.phase_of(step)
+        for update in self.task.updates(step, phase, index):
+            if step % update.every == 0:
+                for i in range(update.repeat):
+                    self.run_update(update, i)
+        if self.state.ema is not None:
+            self.state.ema.update(self.state.modules[self.state.ema_of], step)
+        self.task.after_step(step)
+        self.step += 1
+
+    def run_update(self, u: Update, i: int) -> None:
+        """Forward under autocast, backward, average gradients over processes, record the norm, step."""
+        module, opt = self.state.modules[u.module], self.state.optimizers[u.optimizer]
+        scaler = self.state.scaler(u.optimizer)
+        module.requires_grad_(True)
+        for name in u.frozen:
+            self.state.modules[name].requires_grad_(False)
+        with autocast(self.device, self.precision):
+            loss = u.loss(i)
+        opt.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        ddp.average_gradients(module.parameters())
+        scaler.unscale_(opt)
+        if u.clip > 0:
+            norm = torch.nn.utils.clip_grad_norm_(module.parameters(), u.clip)
+        else:
+            norm = grad_norm(module)
+        self.stats.report(f"grad_norm/{u.name}", norm)
+        scaler.step(opt)
+        scaler.update()
+        if u.after is not None:
+            u.after()
+        bad = ~torch.isfinite(loss.detach()) & (self.bad_step < 0)
+        self.bad_step = torch.where(bad, torch.tensor(self.step, device=self.device), self.bad_step)
+
+    # ------------------------------------------------------------------ the loop
+    def check_finite(self) -> None:
+        bad = int(self.bad_step.item())
+        if bad >= 0:
+            good = self.run.latest_checkpoint()
+            kept = f"the last good checkpoint {good} is kept" if good else "no checkpoint was saved before it"
+            raise TrainingDiverged(f"a loss became NaN or inf at step {bad}; {kept}; lower the learning rates "
+                                   "(--set train.lr_d=... train.lr_g=...), then resume")
+
+    def log(self, writer, progress, since: Tuple[int, float]) -> None:
+        values = self.stats.flush()
+        elapsed = max(time.monotonic() - since[1], 1e-9)
+        values[f"{self.task.unit}_per_s"] = (self.step - since[0]) * self.cfg.train.batch_size / elapsed
+        if self.main:
+            for k, v in values.items():
+                writer.add_scalar(k, v, self.step)
+            phase, _ = self.phase_of(max(self.step - 1, 0))
+            self.run.append_stats(self.step, values, phase)
+            start, _ = self.phase_bounds(phase)
+            progress.update(self.step - start, self.task.progress_values(values))
+
+    def should_stop(self, deadline: Optional[float], signals: StopSignal) -> Optional[str]:
+        reason = signals.reason or ("time budget" if deadline and time.monotonic() >= deadline else None)
+        if self.world > 1:
+            flag = torch.tensor([1.0 if reason else 0.0], device=self.device)
+            torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+            reason = reason or ("another process stopped" if flag.item() > 0 else None)
+        return reason
+
+    def start(self, resume: bool) -> None:
+        """Resume (or create the folder), then write config.yaml and run.json and sync the weights."""
+        if resume:
+            self.resume()
+        self.run.path.mkdir(parents=True, exist_ok=True)
+        extra = self.task.prepare_run(self.run, self.resumed_from is not None) if self.main else {}
+        if self.main:
+            self.run.save_config(self.cfg)
+            self.run.write_info(self.task.family, self.cfg.model.name, extra)
+        for module in self.state.modules.values():
+            ddp.broadcast_parameters(module)
+
+    def fit(self, resume: bool = False, stop_at: Optional[int] = None) -> Path:
+        """Train to the end (or to global step ``stop_at``); returns the last checkpoint."""
+        t = self.cfg.train
+        self.start(resume)
+        end = self.total if stop_at is None else (stop_at if self.total is None else min(stop_at, self.total))
+        writer = SummaryWriter(str(self.run.tb_dir)) if self.main else None
+        deadline = time.monotonic() + t.max_minutes * 60 if t.max_minutes else None
+        progress: Optional[Progress] = None
+        current, sampled_at = None, -1
+        for module in self.state.modules.values():
+            module.train()
+        try:
+            with StopSignal() as signals:
+                while end is None or self.step < end:
+                    phase, index = self.phase_of(self.step)
+                    if phase != current:
+                        if progress is not None:
+                            progress.close()
+                        length = dict(self.lengths)[phase]
+                        progress = Progress(length, index, enabled=self.main and not self.quiet, desc=phase,
+                                            deadline=deadline)
+                        current, since = phase, (self.step, time.monotonic())
+                    self.train_step()
+                    s = self.step
+                    ended = phase if (self.phase_of(s)[0] != phase or s == self.total) else None
+                    if s % t.log_every == 0 or ended:
+                        self.check_finite()
+                        self.log(writer, progress, since)
+                    if self.main and (s % t.sample_every == 0 or ended):
+                        self.task.write_samples(self.run, s, writer)
+                        sampled_at = s
+                    if s % t.checkpoint_every == 0:
+                        self.check_finite()
+                        self.save()
+                    if self.main:
+                        for hook in self.hooks:
+                            hook(s, ended)
+                    if self.world == 1 or s % t.log_every == 0:
+                        self.stop_reason = self.should_stop(deadline, signals)
+                        if self.stop_reason:
+                            break
+                self.check_finite()
+                if self.main and sampled_at != self.step:
+                    self.task.write_samples(self.run, self.step, writer)
+                path = self.save()
+        finally:
+            if progress is not None:
+                progress.close()
+            if writer is not None:
+                writer.close()
+        if self.main and self.stop_reason and not self.quiet:
+            print(f"stopped at step {self.step} ({self.stop_reason}); resume with: "
+                  f"ganforge train --resume {self.run.path}", file=sys.stderr, flush=True)
+        return path
+
+
+def grad_norm(module: torch.nn.Module) -> torch.Tensor:
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))) if grads else torch.zeros(())
+
+
+__all__ = ["Hook", "Phase", "Task", "Trainer", "Update", "grad_norm"]

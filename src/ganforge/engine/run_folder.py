@@ -1,0 +1,226 @@
+"""The run folder: one layout for every family, written and read only through :class:`RunFolder`.
+
+    RUN/
+      run.json            {"schema", "family", "model", "ganforge_version", "created", "data"}
+      config.yaml         the full resolved config (loadable with --config)
+      checkpoints/        step_0000500.safetensors ... (last K kept), best.safetensors (--eval-every)
+      samples/            step_0000500.png / .txt / ...: samples from fixed inputs, one file per sample event
+      tb/                 TensorBoard event files
+      stats.jsonl         {"step", "time", "phase", <scalar>: float, ...}: training statistics per log interval
+      metrics.jsonl       {"step", "time", "phase"?, "values": {<metric>: float}, "card"?: {...}, ...}
+      eval/               what `ganforge eval` writes
+
+The full schema, with what each family adds, is in docs/run-folder.md. Rows of ganforge 0.1.0
+text runs (metrics at the top level of a metrics row) are read as if written in this schema.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+from ganforge.engine.checkpoint import checkpoint_files, checkpoint_path, latest_loadable
+from ganforge.errors import CheckpointError
+from ganforge.files import atomic_write_text
+from ganforge.version import __version__
+
+SCHEMA = 1
+RUN_FILE = "run.json"
+CONFIG_FILE = "config.yaml"
+STATS_FILE = "stats.jsonl"
+METRICS_FILE = "metrics.jsonl"
+BEST_CHECKPOINT = "best.safetensors"
+SAMPLE_FILE = re.compile(r"^step_(\d{1,12})\.([a-z0-9]{1,8})$")
+CHECKPOINT_FILE = re.compile(r"^step_(\d{1,12})\.safetensors$")
+ROW_KEYS = ("step", "time", "phase")
+
+
+class RunFolder:
+    """A run folder on disk; see the module docstring for the layout."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"RunFolder({str(self.path)!r})"
+
+    # ------------------------------------------------------------------ places
+    @property
+    def checkpoints_dir(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.path / "samples"
+
+    @property
+    def tb_dir(self) -> Path:
+        return self.path / "tb"
+
+    @property
+    def eval_dir(self) -> Path:
+        return self.path / "eval"
+
+    def checkpoint_path(self, step: int) -> Path:
+        return checkpoint_path(self.checkpoints_dir, step)
+
+    @property
+    def best_checkpoint(self) -> Path:
+        return self.checkpoints_dir / BEST_CHECKPOINT
+
+    def sample_path(self, step: int, suffix: str) -> Path:
+        return self.samples_dir / f"step_{step:07d}{suffix}"
+
+    # ------------------------------------------------------------------ creating
+    @classmethod
+    def create(cls, root: str | Path, prefix: str) -> "RunFolder":
+        """A new, empty folder ``root/PREFIX-YYYYmmdd-HHMMSS`` (``-2``, ``-3`` ... when taken)."""
+        root = Path(root)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path, n = root / f"{prefix}-{stamp}", 1
+        while path.exists():
+            n += 1
+            path = root / f"{prefix}-{stamp}-{n}"
+        path.mkdir(parents=True)
+        return cls(path)
+
+    def write_info(self, family: str, model: str, extra: Optional[Dict[str, Any]] = None) -> None:
+        """Write run.json; the creation time of an existing run is kept."""
+        created = None
+        if (self.path / RUN_FILE).is_file():
+            try:
+                created = json.loads((self.path / RUN_FILE).read_text()).get("created")
+            except (ValueError, OSError, AttributeError):
+                created = None
+        info = {"schema": SCHEMA, "family": family, "model": model, "ganforge_version": __version__,
+                "created": created or time.strftime("%Y-%m-%dT%H:%M:%S"), **(extra or {})}
+        atomic_write_text(self.path / RUN_FILE, json.dumps(info, indent=2))
+
+    def save_config(self, cfg: Any) -> None:
+        from ganforge.config import to_yaml
+
+        atomic_write_text(self.path / CONFIG_FILE, to_yaml(cfg))
+
+    def append_stats(self, step: int, values: Dict[str, float], phase: Optional[str] = None) -> None:
+        self._append(STATS_FILE, {"step": step, "time": time.time(), **({"phase": phase} if phase else {}), **values})
+
+    def append_metrics(self, step: int, values: Dict[str, float], phase: Optional[str] = None,
+                       **extra: Any) -> None:
+        """One evaluation: ``values`` are the scores; ``extra`` holds e.g. the protocol ``card``."""
+        row = {"step": step, "time": time.time(), **({"phase": phase} if phase else {}), "values": values, **extra}
+        self._append(METRICS_FILE, row)
+
+    def _append(self, name: str, row: Dict[str, Any]) -> None:
+        with open(self.path / name, "a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+
+    # ------------------------------------------------------------------ reading
+    def is_run(self) -> bool:
+        return (self.path / RUN_FILE).is_file() and (self.path / CONFIG_FILE).is_file()
+
+    def info(self) -> Dict[str, Any]:
+        """run.json, checked; a one-line CheckpointError when this is no run folder or the file is corrupt."""
+        if not self.path.is_dir():
+            raise CheckpointError(f"run folder {self.path} does not exist; pass a folder made by `ganforge train`")
+        if not self.is_run():
+            raise CheckpointError(f"{self.path} is not a ganforge run (no {RUN_FILE} or {CONFIG_FILE}); "
+                                  "pass a folder made by `ganforge train`")
+        try:
+            info = json.loads((self.path / RUN_FILE).read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError, OSError):
+            info = None
+        if not isinstance(info, dict) or not isinstance(info.get("family"), str):
+            raise CheckpointError(f"{self.path / RUN_FILE} is corrupt; restore it or start a new run")
+        return info
+
+    def config_dict(self) -> Dict[str, Any]:
+        from ganforge.config import read_yaml
+
+        return read_yaml(self.path / CONFIG_FILE)
+
+    def checkpoints(self) -> List[Path]:
+        """Step checkpoints, oldest first (``best.safetensors`` and temporary files are not among them)."""
+        return checkpoint_files(self.checkpoints_dir)
+
+    def latest_checkpoint(self) -> Optional[Path]:
+        """The newest checkpoint whose header reads (a truncated newest one falls back to the one before)."""
+        return latest_loadable(self.checkpoints_dir)
+
+    def sample_files(self) -> List[Tuple[int, Path]]:
+        """(step, file) of every sample file, by step."""
+        if not self.samples_dir.is_dir():
+            return []
+        found = [(int(m.group(1)), p) for p in self.samples_dir.iterdir() if (m := SAMPLE_FILE.match(p.name))]
+        return sorted(found)
+
+    def stats_rows(self, since: int = 0) -> Tuple[List[Dict[str, Any]], int, int]:
+        return read_rows(self.path / STATS_FILE, since)
+
+    def metrics_rows(self, since: int = 0) -> Tuple[List[Dict[str, Any]], int, int]:
+        rows, start, count = read_rows(self.path / METRICS_FILE, since)
+        return [normalize_metrics_row(r) for r in rows], start, count
+
+
+def normalize_metrics_row(row: Dict[str, Any]) -> Dict[str, Any]:
+    """A metrics row in the current schema; 0.1.0 text rows kept their scores at the top level."""
+    if isinstance(row.get("values"), dict):
+        return row
+    values = {k: v for k, v in row.items() if k not in ROW_KEYS and isinstance(v, (int, float))
+              and not isinstance(v, bool)}
+    rest = {k: v for k, v in row.items() if k in ROW_KEYS or k not in values}
+    return {**rest, "values": values}
+
+
+def read_rows(path: Path, since: int = 0) -> Tuple[List[Dict[str, Any]], int, int]:
+    """The JSON rows of a .jsonl file after its first ``since`` complete lines, the line they start at, the count.
+
+    When the file has fewer lines than ``since`` (it was replaced) the rows start again at 0. A
+    last line without its newline (being written right now) is left for the next read; a line that
+    is not a JSON object is skipped, so one corrupt line cannot hide the rest.
+    """
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return [], 0, 0
+    lines = text.split("\n")[:-1]
+    since = since if 0 <= since <= len(lines) else 0
+    return list(_objects(lines[since:])), since, len(lines)
+
+
+def _objects(lines: List[str]) -> Iterator[Dict[str, Any]]:
+    for line in lines:
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict):
+            yield row
+
+
+def run_folder_of(target: str | Path) -> RunFolder:
+    """The run folder of a run path or of a checkpoint file inside its ``checkpoints/``."""
+    target = Path(target)
+    if target.is_file():
+        parent = target.parent
+        return RunFolder(parent.parent if parent.name == "checkpoints" else parent)
+    return RunFolder(target)
+
+
+def find_checkpoint(target: str | Path) -> Path:
+    """A checkpoint file, or the newest loadable checkpoint of a run folder."""
+    target = Path(target)
+    if target.is_file():
+        return target
+    run = RunFolder(target)
+    run.info()
+    path = run.latest_checkpoint()
+    if path is None:
+        why = "none is readable (all truncated?)" if run.checkpoints() else "it has no checkpoint yet"
+        raise CheckpointError(f"cannot load run {target}: {why}; train it with `ganforge train --resume {target}`")
+    return path
+
+
+def read_run_info(run_dir: str | Path) -> Dict[str, Any]:
+    return RunFolder(run_dir).info()

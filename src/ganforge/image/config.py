@@ -1,0 +1,60 @@
+"""Typed configuration of an image GAN run: model, loss, data and training (the engine's keys plus the image ones)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ganforge.config import option
+from ganforge.engine.config import LoopConfig
+from ganforge.losses.config import LossConfig
+
+
+@dataclass
+class DataConfig:
+    name: str = option("embedded", help="embedded (MNIST test split in the package), mnist, "
+                       "fashion-mnist, or folder")
+    dir: Optional[str] = option(None, help="folder holding the data files (default: $GANFORGE_DATA "
+                                "or the download cache); for name=folder, the image folder")
+    split: str = option("train", choices=("train", "test"))
+    download: bool = option(False, help="download missing files from the canonical source")
+    mirror: Optional[str] = option(None, help="base URL or folder to download from instead")
+    limit: int = option(0, min=0, help="use only the first N images (0 = all)")
+
+
+@dataclass
+class ModelConfig:
+    name: str = option("dcgan", help="a registered model: see `ganforge models`")
+    latent_dim: int = option(100, min=1)
+    image_size: int = option(28, min=8)
+    channels: int = option(1, choices=(1, 3))
+    num_classes: int = option(0, min=0, help="> 0 makes the model class-conditional")
+    width: int = option(64, min=1, help="base channel count (DCGAN) / first hidden size (MLP)")
+    spectral_norm: bool = option(False, help="spectral normalisation on discriminator layers")
+    dropout: float = option(0.3, min=0.0, max=0.95, help="discriminator dropout (MLP GAN)")
+    conditioning: str = option("projection", choices=("projection", "concat"),
+                               help="how a conditional discriminator sees the label")
+    pack: int = option(1, min=1, help="PacGAN (Lin et al. 2018): the discriminator judges this many samples "
+                       "jointly, stacked along channels; unconditional models only; batch_size must divide")
+
+
+@dataclass
+class TrainConfig(LoopConfig):
+    """The engine's keys (``ganforge.engine.config.LoopConfig``) plus the image family's."""
+
+    lr_g: float = option(2e-4, min=0.0)
+    lr_d: float = option(2e-4, min=0.0)
+    beta1: float = option(0.5, min=0.0, max=1.0)
+    beta2: float = option(0.999, min=0.0, max=1.0)
+    d_steps: int = option(1, min=1, help="discriminator steps per generator step")
+    channels_last: bool = option(True, help="channels-last memory layout for convolutional models")
+    compile: bool = option(False, help="torch.compile the generator and discriminator (pays on long runs)")
+    eval_metrics: str = option("fid", help="metrics for eval_every, the first picks the best checkpoint")
+    eval_ref: str = option("auto", help="reference for eval_every (auto: the data set's test split)")
+
+
+@dataclass
+class RunConfig:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)

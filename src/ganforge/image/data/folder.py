@@ -1,0 +1,86 @@
+"""Load a folder of images (PNG, JPEG, BMP, TIFF; 8/16-bit, grayscale, RGB, RGBA, palette).
+
+Every image is converted to the requested channel count, center-cropped to a square and resized
+to the model's size while loading, then kept as one uint8 tensor. Sub-folders of the root become
+class labels (sorted by name); images directly in the root make an unlabelled data set.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Tuple
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+from tqdm import tqdm
+
+from ganforge.errors import DataError
+from ganforge.image.data.images import ImageDataset
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+
+
+def _to_mode(img: Image.Image, channels: int) -> Image.Image:
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        arr = np.asarray(img, dtype=np.float64)
+        peak = 65535.0 if arr.max() > 255 or img.mode.startswith("I;16") else 255.0
+        img = Image.fromarray((arr / peak * 255.0).round().clip(0, 255).astype(np.uint8), "L")
+    elif img.mode == "F":
+        arr = np.asarray(img, dtype=np.float64)
+        img = Image.fromarray((arr.clip(0, 1) * 255).round().astype(np.uint8), "L")
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
+        img = Image.alpha_composite(background, rgba)
+    return img.convert("L" if channels == 1 else "RGB")
+
+
+def load_image(path: Path, size: int, channels: int) -> np.ndarray:
+    """One image as uint8 ``[C, size, size]``; a DataError names a corrupt or truncated file."""
+    try:
+        with Image.open(path) as img:
+            img.load()
+            img = _to_mode(img, channels)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DataError(f"cannot read image {path} ({type(exc).__name__}: {exc}); it is corrupt or "
+                        "truncated: remove or replace it") from None
+    w, h = img.size
+    s = min(w, h)
+    img = img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
+    if s != size:
+        img = img.resize((size, size), Image.Resampling.LANCZOS if s > size else Image.Resampling.BICUBIC)
+    arr = np.asarray(img, dtype=np.uint8)
+    return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
+
+
+def list_images(root: Path) -> Tuple[List[Path], List[int], List[str]]:
+    if not root.is_dir():
+        raise DataError(f"image folder {root} does not exist; pass --data-dir pointing at a folder of images")
+    classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    files: List[Path] = []
+    labels: List[int] = []
+    for index, name in enumerate(classes):
+        found = sorted(p for p in (root / name).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        files += found
+        labels += [index] * len(found)
+    loose = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    if loose and classes:
+        raise DataError(f"{root} mixes images and class sub-folders; move the {len(loose)} loose images "
+                        "into a sub-folder")
+    if loose:
+        files, labels, classes = loose, [], []
+    if not files:
+        raise DataError(f"no images (.png, .jpg, .bmp, .tif) found in {root}; point --data-dir at a folder "
+                        "of images or of class sub-folders")
+    return files, labels, classes
+
+
+def load_folder(root: str | Path, size: int, channels: int) -> ImageDataset:
+    root = Path(root)
+    files, labels, classes = list_images(root)
+    images = np.empty((len(files), channels, size, size), dtype=np.uint8)
+    for i, path in enumerate(tqdm(files, desc=f"loading {root.name}", unit="img", leave=False,
+                                  disable=None)):
+        images[i] = load_image(path, size, channels)
+    label_tensor = torch.tensor(labels, dtype=torch.int64) if labels else None
+    return ImageDataset(torch.from_numpy(images), label_tensor, classes or None, name=root.name)

@@ -1,0 +1,136 @@
+"""The image family: latent image GANs (MLP, DCGAN, upconv DCGAN; conditional or not) on MNIST-like data or folders."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, Dict, List
+
+from ganforge.config import load_config, merge
+from ganforge.errors import GanforgeError
+from ganforge.family import Family, register_family
+from ganforge.image.config import RunConfig
+
+
+@register_family
+class ImageFamily(Family):
+    name = "image"
+    description = "latent image GANs: noise (and a class) in, an image out"
+    config_class = RunConfig
+    train_flags = {"loss": "loss.name", "conditional": "model.num_classes", "image_size": "model.image_size",
+                   "channels": "model.channels", "download": "data.download", "mirror": "data.mirror",
+                   "eval_metrics": "train.eval_metrics"}
+    sample_suffix = ".png"
+
+    def models(self) -> List[str]:
+        from ganforge.image.models import list_models
+
+        return list_models()
+
+    def create_model(self, name: str, **config: Any):
+        from ganforge.image.models import create_model
+
+        return create_model(name, **config)
+
+    # ------------------------------------------------------------------ training
+    def add_flags(self, group) -> None:
+        group.add_argument("--loss", help="adversarial loss (see `ganforge losses`)")
+        group.add_argument("--conditional", action="store_true", help="class-conditional model (labels from the data)")
+        group.add_argument("--image-size", type=int)
+        group.add_argument("--channels", type=int)
+        group.add_argument("--download", action="store_true", default=None, help="download missing data files")
+        group.add_argument("--mirror", help="download from this URL or local folder instead of the canonical source")
+        group.add_argument("--eval-metrics", help="metrics for --eval-every, e.g. fid,kid (the first picks the best)")
+
+    def config_from_flags(self, args: argparse.Namespace) -> Dict[str, Any]:
+        from ganforge.cli.train import shared_train_keys
+
+        pick = {("model", "name"): args.model, ("model", "image_size"): args.image_size,
+                ("model", "channels"): args.channels, ("loss", "name"): args.loss,
+                ("data", "name"): args.data, ("data", "dir"): args.data_dir, ("data", "download"): args.download,
+                ("data", "mirror"): args.mirror, ("train", "steps"): args.steps,
+                ("train", "eval_metrics"): args.eval_metrics}
+        out: Dict[str, Any] = {"train": shared_train_keys(args)}
+        for (section, key), value in pick.items():
+            if value is not None:
+                out.setdefault(section, {})[key] = value
+        if args.max_minutes and args.steps is None:
+            out["train"]["steps"] = 0  # a time budget alone: no step limit
+        if args.data_dir and not args.data:
+            out.setdefault("data", {}).setdefault("name", "folder")
+        return out
+
+    def finish_config(self, cfg: RunConfig, data: Dict[str, Any], args: argparse.Namespace) -> RunConfig:
+        if args.conditional and cfg.model.num_classes == 0:
+            k = num_classes_of(cfg)
+            if k < 2:
+                raise GanforgeError("--conditional needs labelled data: use MNIST or a folder of class sub-folders")
+            cfg = load_config(RunConfig, base=merge(data, {"model": {"num_classes": k}}), overrides=args.overrides)
+        return cfg
+
+    def trainer(self, cfg: RunConfig, run_dir: Path, quiet: bool = False):
+        from ganforge.engine.loop import Trainer
+        from ganforge.image.task import ImageTask
+        from ganforge.metrics.training_hook import image_eval_hooks
+
+        trainer = Trainer(ImageTask(cfg), run_dir, quiet=quiet)
+        if trainer.main:
+            trainer.hooks += image_eval_hooks(trainer.task, trainer, quiet=quiet)
+        return trainer
+
+    def describe(self, trainer) -> str:
+        cfg, task = trainer.cfg, trainer.task
+        return (f"{cfg.model.name} ({cfg.loss.name} loss) on {task.data.name} ({len(task.data)} images "
+                f"{tuple(task.data.image_shape)}) on {trainer.device}, {trainer.world} process(es)")
+
+    def done_lines(self, trainer, run_dir: Path, checkpoint: Path) -> List[str]:
+        grids = [p for _, p in trainer.run.sample_files()]
+        return [f"  samples:     {grids[-1] if grids else '-'}", f"  checkpoint:  {checkpoint}",
+                f"  TensorBoard: tensorboard --logdir {run_dir / 'tb'}",
+                f"  sample more: ganforge sample {run_dir} --n 64 --out grid.png"]
+
+    # ------------------------------------------------------------------ using a trained run
+    def load(self, checkpoint: Path, tensors, meta, device: str = "cpu"):
+        from ganforge.image.pipeline import LoadedGenerator
+
+        return LoadedGenerator.from_checkpoint(checkpoint, tensors, meta, device=device)
+
+    def sample_command(self, args: argparse.Namespace) -> int:
+        from ganforge.family import load
+
+        g = load(args.run, device=args.device)
+        images, labels = g.sample(args.n, labels=args.label, seed=args.seed, truncation=args.truncation,
+                                  return_labels=True)
+        out = g.save(images, args.out or "samples.png", labels=labels)
+        print(f"wrote {args.n} samples of {g.source} (step {g.step}) to {out}")
+        return 0
+
+    def interpolate_command(self, args: argparse.Namespace) -> int:
+        from ganforge.family import load
+        from ganforge.media.images import make_grid, save_png
+
+        g = load(args.run, device=args.device)
+        frames = g.interpolate(args.steps, seed=args.seed, labels=args.label, truncation=args.truncation)
+        out = Path(args.out)
+        if out.suffix.lower() == ".png":   # a strip: all frames in one row
+            save_png(make_grid(frames, nrow=len(frames)), out, scale=2)
+        elif out.suffix.lower() == ".gif":
+            g.save(frames, out)
+        else:
+            raise GanforgeError(f"cannot write {out}: use a .gif (animation) or .png (strip)")
+        print(f"wrote a {args.steps}-step latent walk to {out}")
+        return 0
+
+    def evaluate_command(self, args: argparse.Namespace):
+        return None   # the generic image evaluation of `ganforge eval` samples the run
+
+
+def num_classes_of(cfg: RunConfig) -> int:
+    if cfg.data.name == "folder":
+        from ganforge.image.data.folder import list_images
+
+        return len(list_images(Path(cfg.data.dir or "."))[2])
+    return 10
+
+
+# the image family's feature extractors register with the metrics core
+from ganforge.image.metrics import classifier, inception  # noqa: E402,F401

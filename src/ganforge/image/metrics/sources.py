@@ -1,0 +1,117 @@
+"""What ``ganforge eval`` reads: images from a run (sampled on the fly), a folder, an .npz or a named split.
+
+Images are kept at their native size and channel count (uint8 ``[N, C, H, W]``), so that a
+mismatch with the reference is reported instead of silently resized away.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional, Tuple, Union
+
+import numpy as np
+import torch
+from PIL import Image, UnidentifiedImageError
+from tqdm import tqdm
+
+from ganforge.errors import DataError, GanforgeError
+
+ImagesLike = Union[str, Path, np.ndarray, torch.Tensor]
+
+
+def is_run(path: Path) -> bool:
+    return path.is_dir() and (path / "run.json").is_file()
+
+
+def run_family(path: Path) -> str:
+    try:
+        return json.loads((path / "run.json").read_text()).get("family", "image")
+    except (OSError, json.JSONDecodeError):
+        return "image"
+
+
+def as_uint8_images(array: Union[np.ndarray, torch.Tensor], what: str) -> torch.Tensor:
+    """[N, H, W], [N, H, W, C] (C = 1 or 3) or [N, C, H, W] uint8 -> uint8 [N, C, H, W]."""
+    t = torch.as_tensor(np.asarray(array) if not torch.is_tensor(array) else array)
+    if t.dtype != torch.uint8:
+        raise DataError(f"{what} holds {t.dtype} values; images must be uint8 0-255 (as `ganforge sample` writes)")
+    if t.dim() == 3:
+        t = t[:, None]
+    elif t.dim() == 4 and t.shape[-1] in (1, 3) and t.shape[1] not in (1, 3):
+        t = t.permute(0, 3, 1, 2)
+    if t.dim() != 4 or t.shape[1] not in (1, 3):
+        raise DataError(f"{what} has shape {tuple(t.shape)}; expected images [N, H, W] or [N, H, W, C] with C 1 or 3")
+    if len(t) == 0:
+        raise DataError(f"{what} holds no images; pass a non-empty set")
+    return t.contiguous()
+
+
+def load_npz_images(path: Path) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            if "images" not in f.files:
+                raise DataError(f"{path} has no 'images' array (keys: {', '.join(f.files) or 'none'}); write it "
+                                "with `ganforge sample RUN --out FILE.npz` or np.savez(FILE, images=uint8 array)")
+            images = f["images"]
+            labels = torch.as_tensor(f["labels"]) if "labels" in f.files else None
+    except (OSError, ValueError, EOFError) as exc:
+        raise DataError(f"{path} is not a readable .npz file ({type(exc).__name__}); write it again") from None
+    return as_uint8_images(images, str(path)), labels
+
+
+def load_image_folder(root: Path) -> torch.Tensor:
+    """Every image of a folder (and its class sub-folders) at native size; all must share size and channels."""
+    from ganforge.image.data.folder import _to_mode, list_images
+
+    files, _, _ = list_images(root)
+    arrays, first = [], None
+    for path in tqdm(files, desc=f"reading {root.name}", unit="img", leave=False, disable=None):
+        try:
+            with Image.open(path) as img:
+                img.load()
+                gray = img.mode in ("1", "L", "I", "I;16", "I;16B", "I;16L", "F", "LA")
+                arr = np.asarray(_to_mode(img, 1 if gray else 3), dtype=np.uint8)
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise DataError(f"cannot read image {path} ({type(exc).__name__}); remove or replace it") from None
+        arr = arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
+        if first is None:
+            first = (path, arr.shape)
+        elif arr.shape != first[1]:
+            raise DataError(f"{path} is {_shape(arr.shape)} but {first[0].name} is {_shape(first[1])}; all images "
+                            "of a folder must share size and channels")
+        arrays.append(arr)
+    return torch.from_numpy(np.stack(arrays))
+
+
+def _shape(shape) -> str:
+    c, h, w = shape
+    return f"{w}x{h} with {c} channel(s)"
+
+
+def load_images(spec: ImagesLike, data_dir: Optional[str] = None, what: str = "source") -> Tuple[torch.Tensor, str]:
+    """(uint8 images, a name) from an array, an .npz, a folder of images or a named split like ``mnist:test``."""
+    if isinstance(spec, (np.ndarray, torch.Tensor)):
+        return as_uint8_images(spec, f"the {what} array"), f"array[{len(spec)}]"
+    path = Path(spec)
+    if path.suffix.lower() == ".npz" and path.is_file():
+        return load_npz_images(path)[0], str(path)
+    if path.is_dir():
+        return load_image_folder(path), str(path)
+    from ganforge.image.data import DATASETS, load_split
+
+    name = str(spec).partition(":")[0]
+    if name in DATASETS and not path.exists():
+        ds = load_split(str(spec), data_dir)
+        return ds.images, ds.name if ":" in str(spec) else str(spec)
+    if path.suffix.lower() == ".npz":
+        raise DataError(f"{what} file {path} does not exist; check the path")
+    raise GanforgeError(f"{what} {spec!r} is neither a run folder, an image folder, an .npz file nor a data set "
+                        f"name; data sets: {', '.join(DATASETS.names())} (e.g. mnist:test)")
+
+
+def sample_run(run: Path, n: int, seed: int, device: str = "cpu") -> Tuple[torch.Tensor, str]:
+    """``n`` images from the run's newest checkpoint (EMA weights when present), seeded."""
+    from ganforge.image.pipeline import LoadedGenerator
+
+    g = LoadedGenerator.load(run, device=device)
+    return g.sample(n, seed=seed), f"{run} (step {g.step})"
