@@ -76,7 +76,7 @@ class Family:
 
     def config_from_flags(self, args: argparse.Namespace) -> Dict[str, Any]:
         """The config keys that the command-line flags set (only the flags given)."""
-        return {}
+        return {"train": shared_train_keys(args)}
 
     def resume_overrides(self, args: argparse.Namespace, saved: Dict[str, Any]) -> Dict[str, Any]:
         """Config keys that flags may change when a run is resumed: the step count and the time budget."""
@@ -114,6 +114,13 @@ class Family:
     def evaluate_command(self, args: argparse.Namespace) -> Optional[int]:
         """``ganforge eval`` of a run of this family (None: the generic evaluation of samples)."""
         raise GanforgeError(f"runs of the {self.name} family cannot be evaluated by this ganforge yet")
+
+
+def shared_train_keys(args: argparse.Namespace) -> Dict[str, Any]:
+    """``train.*`` keys set by the flags every family shares (only those given)."""
+    keys = {"max_minutes": args.max_minutes, "batch_size": args.batch_size, "seed": args.seed,
+            "device": args.device, "precision": args.precision, "eval_every": args.eval_every}
+    return {k: v for k, v in keys.items() if v is not None}
 
 
 # ---------------------------------------------------------------------- looking families up

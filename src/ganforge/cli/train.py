@@ -15,11 +15,7 @@ from ganforge.config import load_config, merge, read_yaml
 from ganforge.engine import distributed as ddp
 from ganforge.engine.run_folder import RunFolder
 from ganforge.errors import GanforgeError
-from ganforge.family import FAMILIES, Family, family_named, family_of_model
-
-SHARED = {"data": None, "data_dir": None, "steps": None, "max_minutes": None, "batch_size": None, "seed": None,
-          "device": None, "precision": None, "eval_every": None}
-
+from ganforge.family import FAMILIES, Family, family_named, family_of_model, shared_train_keys  # noqa: F401
 
 def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train a GAN (default: DCGAN on the embedded MNIST digits)",
@@ -47,13 +43,6 @@ def add_parser(sub) -> None:
         family = FAMILIES.get(name)
         family.add_flags(p.add_argument_group(f"{name} models"))
     p.set_defaults(func=run)
-
-
-def shared_train_keys(args: argparse.Namespace) -> Dict[str, Any]:
-    """train.* keys of the shared flags that were given."""
-    keys = {"max_minutes": args.max_minutes, "batch_size": args.batch_size, "seed": args.seed,
-            "device": args.device, "precision": args.precision, "eval_every": args.eval_every}
-    return {k: v for k, v in keys.items() if v is not None}
 
 
 def refuse_foreign_flags(family: Family, args: argparse.Namespace) -> None:

@@ -7,7 +7,7 @@ from typing import Any, Dict, List
 
 from ganforge.config import load_config, merge
 from ganforge.errors import GanforgeError
-from ganforge.family import Family, register_family
+from ganforge.family import Family, register_family, shared_train_keys
 from ganforge.image.config import RunConfig
 
 
@@ -42,8 +42,6 @@ class ImageFamily(Family):
         group.add_argument("--eval-metrics", help="metrics for --eval-every, e.g. fid,kid (the first picks the best)")
 
     def config_from_flags(self, args: argparse.Namespace) -> Dict[str, Any]:
-        from ganforge.cli.train import shared_train_keys
-
         pick = {("model", "name"): args.model, ("model", "image_size"): args.image_size,
                 ("model", "channels"): args.channels, ("loss", "name"): args.loss,
                 ("data", "name"): args.data, ("data", "dir"): args.data_dir, ("data", "download"): args.download,
