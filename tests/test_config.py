@@ -56,3 +56,19 @@ def test_same_config_accepts_checkpoints_written_before_a_key_was_added():
     assert not same_config({**saved, "width": 64}, current)
     assert not same_config({**saved, "no_such_key": 1}, current)
     assert not same_config(None, current)
+
+
+def test_exponent_floats_without_a_dot_are_numbers_and_non_finite_numbers_are_refused(tmp_path):
+    import pytest
+
+    from ganforge.errors import ConfigError
+
+    cfg = load_config(RunConfig, overrides=["train.lr_g=1e-5", "train.lr_d=2E-4"])
+    assert cfg.train.lr_g == 1e-5 and cfg.train.lr_d == 2e-4
+    (tmp_path / "run.yaml").write_text("train:\n  lr_g: 3e-4\n")
+    assert load_config(RunConfig, tmp_path / "run.yaml").train.lr_g == 3e-4
+    for bad in ("train.lr_g=.nan", "train.lr_g=.inf", "train.lr_g=nan", "train.max_minutes=-.inf"):
+        with pytest.raises(ConfigError, match="train.(lr_g|max_minutes).*finite"):
+            load_config(RunConfig, overrides=[bad])
+    with pytest.raises(ConfigError, match="must be float"):
+        load_config(RunConfig, overrides=["train.lr_g=fast"])

@@ -78,3 +78,28 @@ def test_learning_rate_decay_longer_than_the_run_is_a_config_error(tmp_path):
 
     with pytest.raises(ConfigError, match="lr_decay_steps=10 is more than the run's 6 steps"):
         ImageTrainer(tiny_config(train={"steps": 6, "lr_decay_steps": 10}), tmp_path / "r")
+
+
+def test_a_rate_given_at_resume_is_the_rate_the_optimizer_uses_and_is_printed(tmp_path):
+    from helpers import run_cli
+
+    common = ["--set", "model.width=8", "--set", "model.latent_dim=16", "--set", "data.limit=256",
+              "--set", "train.batch_size=16", "--set", "train.checkpoint_every=2", "--out", str(tmp_path)]
+    first = run_cli(["train", "dcgan", "--steps", "2", "--name", "r", *common], cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    out = run_cli(["train", "--resume", str(tmp_path / "r"), "--steps", "4", "--set", "train.lr_g=1e-5",
+                   "--set", "train.beta1=0.3"], cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "optim_g lr 0.0002 -> 1e-05" in out.stderr and "optim_g betas (0.5, 0.999) -> (0.3, 0.999)" in out.stderr
+    assert "optim_d lr" not in out.stderr                    # unchanged rates are not reported
+    _, meta = final_tensors(tmp_path / "r")
+    assert meta["optim_g"]["param_groups"][0]["lr"] == 1e-5
+    assert meta["optim_d"]["param_groups"][0]["lr"] == 2e-4
+    assert "lr_g: 1.0e-05" in (tmp_path / "r" / "config.yaml").read_text()
+
+
+def test_resuming_with_the_runs_own_config_changes_nothing(tmp_path):
+    ImageTrainer(tiny_config(train={"steps": 3, "lr_decay_steps": 4, "steps": 6}), tmp_path / "r").fit(stop_at=3)
+    resumed = ImageTrainer(tiny_config(train={"steps": 3, "lr_decay_steps": 4, "steps": 6}), tmp_path / "r")
+    assert resumed.resume() and resumed.step == 3
+    assert resumed.resume_changes == []

@@ -100,6 +100,9 @@ def run(args: argparse.Namespace) -> int:
     if trainer.main and not args.quiet:
         what = f"resuming at step {trainer.step}:" if resumed else "training"
         print(f"{what} {family.describe(trainer)}; run folder: {run_dir}", file=sys.stderr)
+        if trainer.resume_changes:
+            print(f"resume: the config's values replace the checkpoint's: {', '.join(trainer.resume_changes)}",
+                  file=sys.stderr)
     path = trainer.fit(resume=bool(args.resume))
     if trainer.main and not args.quiet:
         print("\n".join([f"done: step {trainer.step}", *family.done_lines(trainer, run_dir, path)]))

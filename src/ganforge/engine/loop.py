@@ -30,8 +30,8 @@ from ganforge.config import same_config
 from ganforge.engine import distributed as ddp
 from ganforge.engine.checkpoint import load_checkpoint, prune, save_checkpoint
 from ganforge.engine.run_folder import RunFolder
-from ganforge.engine.runtime import (Progress, StopSignal, autocast, linear_decay_factor, resolve_precision,
-                                     set_learning_rate)
+from ganforge.engine.runtime import (Progress, StopSignal, autocast, linear_decay_factor, precision_warning,
+                                     resolve_precision, set_learning_rate)
 from ganforge.engine.state import TrainState
 from ganforge.engine.stats import Stats
 from ganforge.errors import CheckpointError, ConfigError, TrainingDiverged
@@ -116,7 +116,10 @@ class Trainer:
         self.state, self.stats = task.state, task.stats
         self.precision = resolve_precision(self.cfg.train.precision, self.device)
         if self.precision == "fp16" and self.device.type != "cuda":
-            raise ConfigError("precision fp16 needs a CUDA GPU; use --set train.precision=bf16 on CPU")
+            raise ConfigError("precision fp16 needs a CUDA GPU; use --precision auto on CPU")
+        warning = precision_warning(self.precision, self.device)
+        if warning and self.main:
+            print(warning, file=sys.stderr, flush=True)
         self.state.enable_scalers(self.precision == "fp16")
         self.base_lr = self.state.learning_rates()
         self.lengths = [(p.name, p.steps) for p in task.phases]
@@ -129,6 +132,7 @@ class Trainer:
                               " steps; the decay runs over the last N steps of a run with a step limit")
         self.step = 0
         self.resumed_from: Optional[Path] = None
+        self.resume_changes: List[str] = []
         self.stop_reason: Optional[str] = None
         self.bad_step = torch.tensor(-1, device=self.device)
 
@@ -182,10 +186,27 @@ class Trainer:
             return False
         tensors, meta = load_checkpoint(path)
         self.task.check_checkpoint(meta, path)
+        configured = self.state.hyperparameters()
         self.state.load(tensors, meta, path, restore_scalers=self.precision == "fp16")
         self.step = int(meta["step"])
         self.resumed_from = path
+        self.resume_changes = self.apply_configured(configured)
         return True
+
+    def apply_configured(self, configured: Dict[str, Dict[str, Any]]) -> List[str]:
+        """After a resume, the config's learning rates and betas win over the checkpoint's (so "lower the rate and
+        resume" works); returns what changed, e.g. ``optim_g lr 0.0002 -> 1e-05``."""
+        t, changes = self.cfg.train, []
+        factor = linear_decay_factor(max(self.step - 1, 0), self.total, t.lr_decay_steps) if t.lr_decay_steps else 1.0
+        for name, opt in self.state.optimizers.items():
+            want = dict(configured[name], lr=configured[name]["lr"] * factor)
+            for group in opt.param_groups:
+                for key, value in want.items():
+                    old = group.get(key)
+                    if key in group and not _same_value(old, value):
+                        changes.append(f"{name} {key} {_fmt(old)} -> {_fmt(value)}")
+                        group[key] = value
+        return sorted(set(changes))
 
     # ------------------------------------------------------------------ one step
     def train_step(self) -> None:
@@ -326,6 +347,18 @@ class Trainer:
             print(f"stopped at step {self.step} ({self.stop_reason}); resume with: "
                   f"ganforge train --resume {self.run.path}", file=sys.stderr, flush=True)
         return path
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(a - b) <= 1e-12 * max(abs(a), abs(b), 1e-30)
+    return a == b
+
+
+def _fmt(value: Any) -> str:
+    return f"({', '.join(f'{v:g}' for v in value)})" if isinstance(value, (list, tuple)) else f"{value:g}"
 
 
 def grad_norm(module: torch.nn.Module) -> torch.Tensor:

@@ -33,11 +33,36 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     """``auto`` -> bf16 where the hardware runs it natively (CPUs with AVX512-BF16/AMX, Ampere+ GPUs), else fp32."""
     if precision != "auto":
         return precision
+    return "bf16" if native_bf16(device) else "fp32"
+
+
+def cpu_name() -> str:
+    """The CPU's model name (Linux /proc/cpuinfo), e.g. "AMD EPYC 7B13"; platform's answer elsewhere."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def native_bf16(device: torch.device) -> bool:
+    """Whether bf16 matrix work runs natively here (AVX512-BF16 or AMX on CPUs; Ampere or newer GPUs)."""
     if device.type == "cuda":
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
-    if device.type == "cpu":
-        return "bf16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "fp32"
-    return "fp32"
+        return torch.cuda.is_bf16_supported()
+    return device.type == "cpu" and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+def precision_warning(precision: str, device: torch.device) -> Optional[str]:
+    """One line when an explicitly chosen precision is emulated on this hardware (and so far slower), else None."""
+    if precision == "bf16" and device.type == "cpu" and not native_bf16(device):
+        return (f"warning: this CPU ({cpu_name()}) has no native bf16 (AVX512-BF16 or AMX): bf16 matrix work is "
+                "emulated, so training runs about 10x slower than fp32 here; use --precision auto (fp32 here)")
+    return None
 
 
 def autocast(device: torch.device, precision: str):

@@ -84,6 +84,12 @@ class TrainState:
                 if saved.get(_short(name)):
                     scaler.load_state_dict(saved[_short(name)])
 
+    def hyperparameters(self) -> Dict[str, Dict[str, Any]]:
+        """Per optimizer, the learning rate and betas it was built with (the config's values)."""
+        keys = ("lr", "betas")
+        return {name: {k: opt.param_groups[0][k] for k in keys if k in opt.param_groups[0]}
+                for name, opt in self.optimizers.items()}
+
     def learning_rates(self) -> Dict[str, float]:
         return {name: opt.param_groups[0]["lr"] for name, opt in self.optimizers.items()}
 
