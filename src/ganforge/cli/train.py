@@ -7,6 +7,7 @@ one-line error naming the family it belongs to.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any, Dict
@@ -14,7 +15,7 @@ from typing import Any, Dict
 from ganforge.config import load_config, merge, read_yaml
 from ganforge.engine import distributed as ddp
 from ganforge.engine.run_folder import RunFolder
-from ganforge.errors import GanforgeError
+from ganforge.errors import CheckpointError, GanforgeError
 from ganforge.family import FAMILIES, Family, family_named, family_of_model, shared_train_keys  # noqa: F401
 
 def add_parser(sub) -> None:
@@ -62,6 +63,10 @@ def build_config(family: Family, args: argparse.Namespace):
     refuse_foreign_flags(family, args)
     if args.resume:
         data = RunFolder(args.resume).config_dict()
+        missing = [f.name for f in dataclasses.fields(family.config_class) if f.name not in data]
+        if missing:
+            raise CheckpointError(f"{Path(args.resume) / 'config.yaml'} has no {missing[0]!r} section (cut short?); "
+                                  "restore the run's config.yaml, or start a new run with --config")
         return load_config(family.config_class, base=merge(data, family.resume_overrides(args, data)),
                            overrides=args.overrides)
     base = merge(family.model_defaults(args.model), read_yaml(args.config) if args.config else {})

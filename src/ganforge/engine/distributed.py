@@ -20,6 +20,8 @@ def init_from_env() -> None:
     """Join the process group that torchrun describes in the environment (no-op otherwise)."""
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
         backend = "nccl" if torch.cuda.is_available() else "gloo"
+        if torch.cuda.is_available():   # one GPU per process: NCCL and default allocations go to this rank's GPU
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
         dist.init_process_group(backend)
 
 

@@ -133,6 +133,7 @@ class Trainer:
         self.step = 0
         self.resumed_from: Optional[Path] = None
         self.resume_changes: List[str] = []
+        self.lock = None
         self.stop_reason: Optional[str] = None
         self.bad_step = torch.tensor(-1, device=self.device)
 
@@ -181,10 +182,9 @@ class Trainer:
         """Load the newest readable checkpoint of the run folder; False when it has none yet."""
         if self.resumed_from is not None:
             return True
-        path = self.run.latest_checkpoint()
+        tensors, meta, path = self.newest_readable_checkpoint()
         if path is None:
             return False
-        tensors, meta = load_checkpoint(path)
         self.task.check_checkpoint(meta, path)
         configured = self.state.hyperparameters()
         self.state.load(tensors, meta, path, restore_scalers=self.precision == "fp16")
@@ -192,6 +192,17 @@ class Trainer:
         self.resumed_from = path
         self.resume_changes = self.apply_configured(configured)
         return True
+
+    def newest_readable_checkpoint(self):
+        """(tensors, meta, path) of the newest checkpoint that loads whole; a corrupt one is skipped with a warning."""
+        for path in reversed(self.run.checkpoints()):
+            try:
+                tensors, meta = load_checkpoint(path)
+                return tensors, meta, path
+            except CheckpointError as exc:
+                if self.main:
+                    print(f"warning: skipping {path.name}: {exc}", file=sys.stderr, flush=True)
+        return None, None, None
 
     def apply_configured(self, configured: Dict[str, Dict[str, Any]]) -> List[str]:
         """After a resume, the config's learning rates and betas win over the checkpoint's (so "lower the rate and
@@ -283,9 +294,15 @@ class Trainer:
 
     def start(self, resume: bool) -> None:
         """Resume (or create the folder), then write config.yaml and run.json and sync the weights."""
-        if resume:
-            self.resume()
         self.run.path.mkdir(parents=True, exist_ok=True)
+        if self.main:
+            self.lock = self.run.lock()
+        try:
+            if resume:
+                self.resume()
+        except BaseException:
+            self.release()
+            raise
         extra = self.task.prepare_run(self.run, self.resumed_from is not None) if self.main else {}
         if self.main:
             self.run.save_config(self.cfg)
@@ -293,18 +310,24 @@ class Trainer:
         for module in self.state.modules.values():
             ddp.broadcast_parameters(module)
 
+    def release(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
     def fit(self, resume: bool = False, stop_at: Optional[int] = None) -> Path:
         """Train to the end (or to global step ``stop_at``); returns the last checkpoint."""
         t = self.cfg.train
-        self.start(resume)
         end = self.total if stop_at is None else (stop_at if self.total is None else min(stop_at, self.total))
-        writer = SummaryWriter(str(self.run.tb_dir)) if self.main else None
         deadline = time.monotonic() + t.max_minutes * 60 if t.max_minutes else None
         progress: Optional[Progress] = None
+        writer: Optional[SummaryWriter] = None
         current, sampled_at = None, -1
-        for module in self.state.modules.values():
-            module.train()
+        self.start(resume)
         try:
+            writer = SummaryWriter(str(self.run.tb_dir)) if self.main else None
+            for module in self.state.modules.values():
+                module.train()
             with StopSignal() as signals:
                 while end is None or self.step < end:
                     phase, index = self.phase_of(self.step)
@@ -343,6 +366,7 @@ class Trainer:
                 progress.close()
             if writer is not None:
                 writer.close()
+            self.release()
         if self.main and self.stop_reason and not self.quiet:
             print(f"stopped at step {self.step} ({self.stop_reason}); resume with: "
                   f"ganforge train --resume {self.run.path}", file=sys.stderr, flush=True)

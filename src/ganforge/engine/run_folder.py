@@ -35,6 +35,7 @@ BEST_CHECKPOINT = "best.safetensors"
 SAMPLE_FILE = re.compile(r"^step_(\d{1,12})\.([a-z0-9]{1,8})$")
 CHECKPOINT_FILE = re.compile(r"^step_(\d{1,12})\.safetensors$")
 ROW_KEYS = ("step", "time", "phase")
+LOCK_FILE = ".lock"
 
 
 class RunFolder:
@@ -116,6 +117,10 @@ class RunFolder:
         with open(self.path / name, "a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
 
+    def lock(self) -> "RunLock":
+        """Hold this run for one training process; a second one gets a one-line error instead of interleaving."""
+        return RunLock(self.path / LOCK_FILE)
+
     # ------------------------------------------------------------------ reading
     def is_run(self) -> bool:
         return (self.path / RUN_FILE).is_file() and (self.path / CONFIG_FILE).is_file()
@@ -161,6 +166,34 @@ class RunFolder:
     def metrics_rows(self, since: int = 0) -> Tuple[List[Dict[str, Any]], int, int]:
         rows, start, count = read_rows(self.path / METRICS_FILE, since)
         return [normalize_metrics_row(r) for r in rows], start, count
+
+
+class RunLock:
+    """An exclusive advisory lock (flock) on ``RUN/.lock``, released on ``release()`` or when the process ends,
+    so a killed run never leaves a stale lock behind."""
+
+    def __init__(self, path: Path):
+        import fcntl
+        import os
+
+        self.path = path
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(self.fd, 64, 0).decode(errors="replace").strip() or "another process"
+            os.close(self.fd)
+            raise CheckpointError(f"run {path.parent} is being trained by {holder}; wait for it to finish or stop it "
+                                  "(Ctrl-C saves a checkpoint), then resume") from None
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, f"process {os.getpid()}".encode(), 0)
+
+    def release(self) -> None:
+        import os
+
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 def normalize_metrics_row(row: Dict[str, Any]) -> Dict[str, Any]:
