@@ -75,3 +75,13 @@ def test_sigint_saves_a_checkpoint_and_exits_cleanly(tmp_path, text_files):
     step = load_checkpoint(checkpoint_files(tmp_path / "r" / "checkpoints")[-1])[1]["step"]
     assert step >= 3 and f"done: step {step}" in out
     assert (tmp_path / "r" / "samples" / f"step_{step:07d}.txt").is_file()
+
+
+def test_batch_that_does_not_split_over_processes_is_a_one_line_error(tmp_path, text_files, monkeypatch):
+    from ganforge.engine import distributed as ddp
+    from ganforge.errors import ConfigError
+
+    monkeypatch.setattr(ddp, "world_size", lambda: 2)
+    spec = {"name": "file", "path": str(text_files[0]), "max_len": 10}
+    with pytest.raises(ConfigError, match="batch size 7 does not split over 2 processes"):
+        TextTrainer(tiny_config("mle", spec, batch_size=7), tmp_path / "run", quiet=True)
