@@ -26,7 +26,7 @@ from ganforge.text.metrics import (bleu_report, generate, markdown_table, nll_ge
                                    quality_diversity)
 from ganforge.text.models import model_defaults
 from ganforge.text.oracle import nll_oracle
-from ganforge.text.trainer import TextTrainer
+from ganforge.text.task import TextTrainer
 
 GANS = ("seqgan", "relgan", "textgan")
 ARGS = argparse.Namespace(lr_d=None)
@@ -48,7 +48,7 @@ def train(name, corpus, runs: Path, data, model, train_cfg, init=None) -> TextTr
     trainer = TextTrainer(cfg, runs / name, quiet=False, corpus=corpus)
     done = (runs / name / "checkpoints").is_dir() and any((runs / name / "checkpoints").iterdir())
     trainer.fit(resume=done)  # a finished run of an earlier invocation is reused, an unfinished one continued
-    trainer.G.eval()
+    trainer.task.G.eval()
     print(f"[{name}] trained in {time.time() - t0:.0f} s", flush=True)
     return trainer
 
@@ -73,9 +73,9 @@ def oracle_experiment(args) -> dict:
         print(f"[{name}] NLL_oracle {results[name]['nll_oracle']:.3f}  NLL_gen {results[name]['nll_gen']:.3f}",
               flush=True)
 
-    score("mle", mle.G)
+    score("mle", mle.task.G)
     for temp in (0.9, 0.8):
-        samples = generate(mle.G, args.samples, seed=7, temperature=temp)
+        samples = generate(mle.task.G, args.samples, seed=7, temperature=temp)
         results[f"mle T={temp}"] = {"nll_oracle": nll_oracle(oracle, samples),
                                     "nll_gen": float("nan")}
         print(f"[mle T={temp}] NLL_oracle {results[f'mle T={temp}']['nll_oracle']:.3f}", flush=True)
@@ -83,7 +83,7 @@ def oracle_experiment(args) -> dict:
     for name in args.models:
         gan = train(name, corpus, runs, data, model, {**common, "d_pretrain_steps": args.d_pretrain_steps,
                                                      "steps": steps[name]}, init=runs / "mle")
-        score(name, gan.G)
+        score(name, gan.task.G)
     wall = time.time() - t0
     print(f"\noracle experiment, wall time {wall / 60:.1f} min on {torch.get_num_threads()} threads")
     rows = [{"model": k, **v} for k, v in results.items()]
@@ -111,10 +111,10 @@ def coco_experiment(args) -> dict:
             tr = train(name, corpus, runs, data, model, {**common, "d_pretrain_steps": args.d_pretrain_steps,
                                                          "steps": steps[name]}, init=runs / "mle")
         t1 = time.time()
-        curves[name] = quality_diversity(tr.G, corpus.decode, args.samples, refs, temperatures=args.temperatures)
+        curves[name] = quality_diversity(tr.task.G, corpus.decode, args.samples, refs, temperatures=args.temperatures)
         at_one = next(r for r in curves[name] if r["temperature"] == 1.0)
         table.append({"model": f"{name} (step {tr.step})", **{k: v for k, v in at_one.items() if k != "temperature"},
-                      "nll_gen": nll_gen(tr.G, corpus.test)})
+                      "nll_gen": nll_gen(tr.task.G, corpus.test)})
         print(f"[{name}] evaluated in {time.time() - t1:.0f} s: " +
               " ".join(f"{k}={v:.3f}" for k, v in table[-1].items() if k != "model"), flush=True)
         for r in curves[name]:

@@ -8,7 +8,7 @@ import pytest
 from ganforge.cli.main import main
 from ganforge.errors import CheckpointError, DataError, GanforgeError
 from ganforge.text.data import load_corpus
-from ganforge.text.trainer import TextTrainer
+from ganforge.text.task import TextTrainer
 
 from text_helpers import tiny_config
 
@@ -94,7 +94,7 @@ def test_prompt_with_unknown_words_and_bad_sampling_options(tmp_path, text_files
     one_line_error(capsys, ["sample", str(run), "--prompt", "a mna"], "'mna'", "not in this model's vocabulary")
     one_line_error(capsys, ["sample", str(run), "--temperature", "0"], "temperature")
     one_line_error(capsys, ["sample", str(run), "--prompt", " ".join(["a"] * 11)], "shorter prompt")
-    one_line_error(capsys, ["train", "seqgan", "--data", str(text_files[0]), "--image-size", "32"], "image option")
+    one_line_error(capsys, ["train", "seqgan", "--data", str(text_files[0]), "--image-size", "32"], "option of image models")
     one_line_error(capsys, ["eval", str(run), "--metrics", "bleu,fid"], "unknown text metric")
     with pytest.raises(GanforgeError):
         from ganforge.text.sampling import LoadedTextGenerator

@@ -7,15 +7,16 @@ import pytest
 import torch
 
 from ganforge.text.metrics import nll_gen
-from ganforge.text.trainer import TextTrainer
+from ganforge.text.task import TextTrainer
 
 from text_helpers import TINY_ORACLE, tiny_config
 
 
 def states(trainer):
-    out = dict(trainer.G.state_dict())
-    if trainer.D is not None:
-        out.update({f"D.{k}": v for k, v in trainer.D.state_dict().items()})
+    task = trainer.task
+    out = dict(task.G.state_dict())
+    if task.D is not None:
+        out.update({f"D.{k}": v for k, v in task.D.state_dict().items()})
     return out
 
 
@@ -30,7 +31,7 @@ def test_resume_is_exact(tmp_path, text_files, model, data):
     first = TextTrainer(cfg, tmp_path / "split", quiet=True)
     first.fit(stop_at=5)  # stops inside the discriminator pre-training
     assert first.step == 5
-    resumed = TextTrainer(cfg, tmp_path / "split", quiet=True, vocab=first.corpus.vocab)
+    resumed = TextTrainer(cfg, tmp_path / "split", quiet=True, vocab=first.task.corpus.vocab)
     resumed.fit(resume=True)
     assert resumed.step == full.step
     a, b = states(full), states(resumed)
@@ -46,18 +47,20 @@ def test_mle_lowers_nll_and_logs_every_phase(tmp_path):
     spec = {"name": "file", "path": str(path), "test_path": str(path), "max_len": 10}
     cfg = tiny_config("seqgan", spec, pretrain_steps=40, lr_pretrain=0.02)
     trainer = TextTrainer(cfg, tmp_path / "run", quiet=True)
-    before = nll_gen(trainer.G, trainer.corpus.test)
+    before = nll_gen(trainer.task.G, trainer.task.corpus.test)
     trainer.fit(stop_at=40)
-    after = nll_gen(trainer.G, trainer.corpus.test)
+    after = nll_gen(trainer.task.G, trainer.task.corpus.test)
     assert after < before - 1.0, (before, after)
-    trainer = TextTrainer(cfg, tmp_path / "run", quiet=True, vocab=trainer.corpus.vocab)
+    trainer = TextTrainer(cfg, tmp_path / "run", quiet=True, vocab=trainer.task.corpus.vocab)
     trainer.fit(resume=True)
     stats = [json.loads(line) for line in (tmp_path / "run" / "stats.jsonl").read_text().splitlines()]
     keys = set().union(*stats)
     assert {"pretrain_g/nll", "pretrain_d/d_loss", "adversarial/g_loss", "adversarial/reward"} <= keys
-    assert "# step 3" in (tmp_path / "run" / "samples.txt").read_text()
+    samples = tmp_path / "run" / "samples" / "step_0000003.txt"
+    assert len(samples.read_text().splitlines()) == 8
     metrics = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert [m["phase"] for m in metrics] == ["pretrain_g", "adversarial"]
+    assert [m["step"] for m in metrics] == [40, 45] and all("nll_gen" in m["values"] for m in metrics)
     assert (tmp_path / "run" / "vocab.json").is_file() and list((tmp_path / "run" / "tb").iterdir())
 
 
@@ -66,6 +69,6 @@ def test_init_generator_starts_from_another_run(tmp_path):
     mle.fit()
     gan = TextTrainer(tiny_config("relgan", TINY_ORACLE, pretrain_steps=0, init_generator=str(tmp_path / "mle")),
                       tmp_path / "gan", quiet=True)
-    gan.prepare(resume=False)
-    for k, v in mle.G.state_dict().items():
-        assert torch.equal(v, gan.G.state_dict()[k]), k
+    gan.start(resume=False)
+    for k, v in mle.task.G.state_dict().items():
+        assert torch.equal(v, gan.task.G.state_dict()[k]), k

@@ -100,7 +100,12 @@ def run(args: argparse.Namespace) -> int:
         family = family_of_model(args.model)
     cfg = build_config(family, args)
     run_dir = new_run_dir(args, cfg.model.name)
-    trainer = family.trainer(cfg, run_dir, quiet=args.quiet)
+    try:
+        trainer = family.trainer(cfg, run_dir, quiet=args.quiet)
+    except Exception:   # e.g. unreadable data: leave no empty run folder behind
+        if not args.resume and ddp.is_main() and run_dir.is_dir() and not any(run_dir.iterdir()):
+            run_dir.rmdir()
+        raise
     resumed = bool(args.resume) and trainer.resume()
     if trainer.main and not args.quiet:
         what = f"resuming at step {trainer.step}:" if resumed else "training"

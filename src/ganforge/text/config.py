@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional
 
 from ganforge.config import option
+from ganforge.engine.config import LoopConfig
 
 
 @dataclass
@@ -50,28 +51,30 @@ class TextModelConfig:
 
 
 @dataclass
-class TextTrainConfig:
+class TextTrainConfig(LoopConfig):
+    """The engine's keys (:class:`~ganforge.engine.config.LoopConfig`) with the text defaults, plus the phases.
+
+    Every key of ganforge 0.1.0 keeps its name and default, so its config.yaml files still load; a
+    text run keeps no EMA of the generator unless ``ema_decay`` is set.
+    """
+    steps: int = option(200, min=0, help="adversarial generator steps")
+    batch_size: int = option(64, min=1, help="global batch (split over processes under torchrun)")
+    ema_decay: float = option(0.0, min=0.0, max=1.0, help="EMA of the generator's weights (0 = off, the default "
+                              "for text)")
+    sample_every: int = option(250, min=1, help="log generated sentences (samples/step_N.txt + TensorBoard) "
+                               "every N steps")
+    device: str = option("cpu", help="cpu, auto, cuda or cuda:N")
+    eval_every: int = option(0, min=0, help="NLL_oracle / NLL_gen every N steps (0 = only at the phase ends)")
+    eval_samples: int = option(2000, min=1, help="generated sentences for the in-training NLL_oracle")
     pretrain_steps: int = option(2000, min=0, help="MLE steps of the generator")
     d_pretrain_steps: int = option(300, min=0, help="discriminator steps against the pre-trained generator")
-    steps: int = option(200, min=0, help="adversarial generator steps")
     d_steps: int = option(3, min=1, help="discriminator steps per adversarial generator step")
-    batch_size: int = option(64, min=1)
     lr_pretrain: float = option(1e-2, min=0.0, help="generator learning rate in MLE pre-training")
     lr_g: float = option(1e-3, min=0.0, help="generator learning rate in the adversarial phase")
     lr_d: float = option(1e-4, min=0.0)
     grad_clip: float = option(5.0, min=0.0, help="clip generator gradient norm (0 = off)")
     init_generator: Optional[str] = option(None, help="run folder or checkpoint whose generator weights start "
                                            "this run (e.g. a finished MLE run: then set pretrain_steps=0)")
-    seed: int = option(0, min=0)
-    max_minutes: float = option(0.0, min=0.0, help="stop after this wall time (0 = no limit)")
-    log_every: int = option(25, min=1)
-    sample_every: int = option(250, min=1, help="log generated sentences (text file + TensorBoard) every N steps")
-    eval_every: int = option(0, min=0, help="NLL_oracle / NLL_gen every N steps (0 = only at the end)")
-    eval_samples: int = option(2000, min=1, help="generated sentences for the in-training NLL_oracle")
-    checkpoint_every: int = option(500, min=1)
-    keep_checkpoints: int = option(3, min=1)
-    device: str = option("cpu", help="cpu, auto, cuda or cuda:N")
-    threads: int = option(0, min=0, help="CPU threads (0 = torch default)")
 
 
 @dataclass

@@ -6,7 +6,8 @@
 
 For text models ``--steps`` is the number of adversarial generator steps (for ``mle`` the number of
 MLE steps); the phases' other lengths are config keys (``train.pretrain_steps``,
-``train.d_pretrain_steps``). Image-only flags are refused with a one-line error.
+``train.d_pretrain_steps``). The text family adds no flags of its own, so the image ones are refused
+by ``ganforge train`` with a one-line error. Training runs on the engine (:mod:`ganforge.text.task`).
 """
 from __future__ import annotations
 
@@ -14,115 +15,102 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List
 
-from ganforge.config import load_config, merge, read_yaml
+from ganforge.config import merge, read_yaml
 from ganforge.errors import GanforgeError
 from ganforge.family import Family, register_family
-
-IMAGE_ONLY = (("loss", "--loss"), ("conditional", "--conditional"), ("image_size", "--image-size"),
-              ("channels", "--channels"), ("download", "--download"), ("mirror", "--mirror"),
-              ("precision", "--precision"))
-
-
-def list_models():
-    from ganforge.text.models import TEXT_MODELS
-
-    return TEXT_MODELS.names()
-
-
-def flags_to_config(args: argparse.Namespace) -> Dict[str, Any]:
-    used = [flag for attr, flag in IMAGE_ONLY if getattr(args, attr, None) not in (None, False)]
-    if used:
-        raise GanforgeError(f"{used[0]} is an image option; text models take --data, --data-dir, --steps, "
-                            "--batch-size, --seed, --device, --max-minutes and --set train.*/model.*/data.* keys")
-    out: Dict[str, Any] = {"model": {"name": args.model}, "data": {}, "train": {}}
-    if args.data:
-        if args.data in ("coco", "oracle"):
-            out["data"]["name"] = args.data
-        else:
-            out["data"].update({"name": "file", "path": args.data})
-    if args.data_dir:
-        out["data"]["dir"] = args.data_dir
-    if args.steps is not None:
-        out["train"]["pretrain_steps" if args.model == "mle" else "steps"] = args.steps
-    for key, value in (("batch_size", args.batch_size), ("seed", args.seed), ("device", args.device),
-                       ("max_minutes", args.max_minutes)):
-        if value is not None:
-            out["train"][key] = value
-    return out
-
-
-def build_config(args: argparse.Namespace):
-    from ganforge.text.config import TextRunConfig
-    from ganforge.text.models import model_defaults
-
-    if args.resume:
-        data = read_yaml(Path(args.resume) / "config.yaml")
-        extend = {"train": {k: v for k, v in (("max_minutes", args.max_minutes),) if v is not None}}
-        if args.steps is not None:
-            extend["train"]["pretrain_steps" if data.get("model", {}).get("name") == "mle" else "steps"] = args.steps
-        return load_config(TextRunConfig, base=merge(data, extend), overrides=args.overrides)
-    flags = flags_to_config(args)
-    base = merge(model_defaults(args.model), read_yaml(args.config) if args.config else {})
-    return load_config(TextRunConfig, base=merge(base, flags), overrides=args.overrides)
-
-
-def train_text(args: argparse.Namespace) -> int:
-    from ganforge.text.trainer import TextTrainer
-    from ganforge.text.vocab import VOCAB_FILE, Vocab
-    from ganforge.engine.run_folder import new_run_dir
-
-    cfg = build_config(args)
-    vocab = None
-    if args.resume:
-        run_dir = Path(args.resume)
-        if cfg.data.name != "oracle":
-            vocab = Vocab.load(run_dir / VOCAB_FILE)
-    elif args.name:
-        run_dir = Path(args.out) / args.name
-        if (run_dir / "run.json").exists():
-            raise GanforgeError(f"run {run_dir} already exists; resume it with --resume {run_dir} or pick another --name")
-    else:
-        run_dir = None
-    trainer = TextTrainer(cfg, run_dir or Path("."), quiet=args.quiet, vocab=vocab)
-    if run_dir is None:
-        run_dir = trainer.run_dir = new_run_dir(args.out, cfg.model.name)
-        trainer.ckpt_dir = run_dir / "checkpoints"
-    c = trainer.corpus
-    if not args.quiet:
-        for note in c.notes:
-            print(f"note: {note}", file=sys.stderr)
-        what = "resuming" if args.resume else "training"
-        print(f"{what} {cfg.model.name} on {c.name} ({len(c.train)} sentences, vocabulary {c.vocab_size}, length "
-              f"{c.seq_len}) on {trainer.device}: phases {trainer.lengths}; run folder: {run_dir}", file=sys.stderr)
-    path = trainer.fit(resume=bool(args.resume))
-    if not args.quiet:
-        print(f"done: step {trainer.step}\n  samples:     {run_dir / 'samples.txt'}\n  checkpoint:  {path}\n"
-              f"  TensorBoard: tensorboard --logdir {run_dir / 'tb'}\n"
-              f"  sample more: ganforge sample {run_dir} --n 20 --temperature 0.8\n"
-              f"  evaluate:    ganforge eval {run_dir} --metrics bleu,self_bleu,nll")
-    return 0
-
-
-def sample_text(args: argparse.Namespace) -> int:
-    from ganforge.text.sampling import LoadedTextGenerator
-
-    g = LoadedTextGenerator.load(args.run, device=args.device)
-    lines = g.sample(args.n, temperature=args.temperature, top_k=args.top_k, prompt=args.prompt, seed=args.seed)
-    if args.out:
-        out = Path(args.out)
-        if out.suffix.lower() != ".txt":
-            raise GanforgeError(f"cannot write text samples to {out}: use a .txt file")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        print(f"wrote {len(lines)} sentences of {g.source} (step {g.step}) to {out}")
-    else:
-        print("\n".join(lines))
-    return 0
-
+from ganforge.text.config import TextRunConfig
 
 METRICS = ("bleu", "self_bleu", "nll", "curve")
+
+
+@register_family
+class TextFamily(Family):
+    name = "text"
+    description = "text GANs: MLE, SeqGAN, RelGAN- and TextGAN-style sentence generators"
+    config_class = TextRunConfig
+    train_flags: Dict[str, str] = {}
+    sample_suffix = ".txt"
+
+    def models(self) -> List[str]:
+        from ganforge.text.models import TEXT_MODELS
+
+        return TEXT_MODELS.names()
+
+    def model_defaults(self, model: str) -> Dict[str, Any]:
+        from ganforge.text.models import model_defaults
+
+        return model_defaults(model)
+
+    # ------------------------------------------------------------------ training
+    def config_from_flags(self, args: argparse.Namespace) -> Dict[str, Any]:
+        from ganforge.cli.train import shared_train_keys
+
+        out: Dict[str, Any] = {"model": {"name": args.model}, "data": {}, "train": shared_train_keys(args)}
+        if args.data:
+            if args.data in ("coco", "oracle"):
+                out["data"]["name"] = args.data
+            else:
+                out["data"].update({"name": "file", "path": args.data})
+        if args.data_dir:
+            out["data"]["dir"] = args.data_dir
+        if args.steps is not None:
+            out["train"]["pretrain_steps" if args.model == "mle" else "steps"] = args.steps
+        return out
+
+    def resume_overrides(self, args: argparse.Namespace, saved: Dict[str, Any]) -> Dict[str, Any]:
+        out = super().resume_overrides(args, saved)
+        if args.steps is not None and saved.get("model", {}).get("name") == "mle":
+            out["train"]["pretrain_steps"] = out["train"].pop("steps")
+        if "precision" not in (saved.get("train") or {}):
+            out["train"]["precision"] = "fp32"   # a run of ganforge 0.1.0, which trained text in fp32
+        return out
+
+    def trainer(self, cfg: TextRunConfig, run_dir: Path, quiet: bool = False):
+        from ganforge.text.task import TextTrainer
+        from ganforge.text.vocab import VOCAB_FILE, Vocab
+
+        vocab = None
+        if cfg.data.name != "oracle" and (Path(run_dir) / VOCAB_FILE).is_file():
+            vocab = Vocab.load(Path(run_dir) / VOCAB_FILE)   # resuming: the run's own vocabulary
+        return TextTrainer(cfg, run_dir, quiet=quiet, vocab=vocab)
+
+    def describe(self, trainer) -> str:
+        c, cfg = trainer.task.corpus, trainer.cfg
+        for note in c.notes:
+            print(f"note: {note}", file=sys.stderr)
+        phases = {p.name: p.steps for p in trainer.task.phases}
+        return (f"{cfg.model.name} on {c.name} ({len(c.train)} sentences, vocabulary {c.vocab_size}, length "
+                f"{c.seq_len}) on {trainer.device}, {trainer.world} process(es): phases {phases}")
+
+    def done_lines(self, trainer, run_dir: Path, checkpoint: Path) -> List[str]:
+        samples = [p for _, p in trainer.run.sample_files()]
+        return [f"  samples:     {samples[-1] if samples else '-'}", f"  checkpoint:  {checkpoint}",
+                f"  TensorBoard: tensorboard --logdir {run_dir / 'tb'}",
+                f"  sample more: ganforge sample {run_dir} --n 20 --temperature 0.8",
+                f"  evaluate:    ganforge eval {run_dir} --metrics bleu,self_bleu,nll"]
+
+    # ------------------------------------------------------------------ using a trained run
+    def load(self, checkpoint: Path, tensors: Dict[str, Any], meta: Dict[str, Any], device: str = "cpu"):
+        from ganforge.text.sampling import LoadedTextGenerator
+
+        return LoadedTextGenerator.from_checkpoint(checkpoint, tensors, meta, device=device)
+
+    def sample_command(self, args: argparse.Namespace) -> int:
+        from ganforge.family import load
+
+        g = load(args.run, device=args.device)
+        lines = g.sample(args.n, temperature=args.temperature, top_k=args.top_k, prompt=args.prompt, seed=args.seed)
+        if args.out:
+            out = g.save(lines, args.out)
+            print(f"wrote {len(lines)} sentences of {g.source} (step {g.step}) to {out}")
+        else:
+            print("\n".join(lines))
+        return 0
+
+    def evaluate_command(self, args: argparse.Namespace) -> int:
+        return evaluate_text(args)
 
 
 def evaluate_text(args: argparse.Namespace) -> int:
@@ -150,7 +138,7 @@ def evaluate_text(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     refs = corpus.test_sentences if corpus.test_sentences is not None else (
         [corpus.decode(r).split() for r in corpus.test] if corpus.test is not None else None)
-    n = args.n
+    n = args.n or 2000
     result: Dict[str, Any] = {"run": str(run_dir), "step": g.step, "samples": n, "temperature": args.temperature}
     tokens = generate(g.generator, n, seed=args.seed, temperature=args.temperature)
     sentences = [g.decode(r).split() for r in tokens]
@@ -177,6 +165,3 @@ def evaluate_text(args: argparse.Namespace) -> int:
     (out / "metrics.json").write_text(json.dumps(result, indent=2))
     print(f"wrote {out / 'metrics.json'}")
     return 0
-
-
-register_family(Family("text", list_models, train_text, sample=sample_text, evaluate=evaluate_text))

@@ -1,7 +1,8 @@
 """Sampling from a trained text generator: temperature, top-k and prefix prompts.
 
-    g = LoadedTextGenerator.load("runs/seqgan-...")
-    g.sample(20, temperature=0.8, top_k=50, prompt="a man", seed=0)   # list of sentences
+    g = ganforge.load("runs/seqgan-...")              # or LoadedTextGenerator.load(...)
+    lines = g.sample(20, temperature=0.8, top_k=50, prompt="a man", seed=0)   # list of sentences
+    g.save(lines, "samples.txt")
 
 A prompt is split on whitespace like the training data. A word that is not in the run's
 vocabulary is an error that names the word(s) (there is no silent ``<unk>``: the model never saw
@@ -39,6 +40,11 @@ class LoadedTextGenerator:
     def load(cls, target: Union[str, Path], device: str = "cpu") -> "LoadedTextGenerator":
         path = find_checkpoint(target)
         tensors, meta = load_checkpoint(path)
+        return cls.from_checkpoint(path, tensors, meta, device)
+
+    @classmethod
+    def from_checkpoint(cls, path: Path, tensors, meta, device: str = "cpu") -> "LoadedTextGenerator":
+        """The generator of a loaded checkpoint (the EMA weights when the run kept them), with its vocabulary."""
         if meta.get("family") != "text":
             raise CheckpointError(f"{path} holds a {meta.get('family')} model, not a text model")
         vocab = None
@@ -51,8 +57,15 @@ class LoadedTextGenerator:
         cfg = from_dict(TextModelConfig, meta["model_config"])
         gen = LSTMGenerator(meta["vocab_size"], cfg.emb_dim, cfg.hidden_dim, meta["seq_len"], meta["start_token"],
                             meta["eos"])
-        load_module_state(gen, unprefixed("generator", tensors), "generator", path)
+        prefix = "ema" if meta.get("ema") else "generator"
+        load_module_state(gen, unprefixed(prefix, tensors), "generator", path)
         return cls(gen.to(device), vocab, meta, path)
+
+    def save(self, lines: List[str], out: Union[str, Path]) -> Path:
+        """Write sentences to a .txt file, one per line (the media writer of ``kind="text"``)."""
+        from ganforge.media.writers import save_samples
+
+        return save_samples(list(lines), out, kind="text")
 
     def decode(self, ids) -> str:
         if self.vocab is not None:

@@ -1,7 +1,7 @@
 """The text model registry and the base class every text model extends.
 
 A text model owns an LSTM generator and (for GANs) a CNN discriminator, and says how the
-adversarial phase computes its two losses; the trainer (:mod:`ganforge.text.trainer`) runs MLE
+adversarial phase computes its two losses; the task (:mod:`ganforge.text.task`) runs MLE
 pre-training, discriminator pre-training and the adversarial phase the same way for all of them.
 Adding a model is one file with one ``@TEXT_MODELS.register("name")`` class.
 """

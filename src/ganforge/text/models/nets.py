@@ -65,12 +65,21 @@ class LSTMGenerator(nn.Module):
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         """Teacher forcing: logits ``[B, T, V]`` of each position given the tokens before it."""
         inputs = torch.cat([self._start(len(tokens), tokens.device), tokens[:, :-1]], 1)
-        hidden, _ = self.lstm(self.embed(inputs))
+        hidden, _ = self.recur(self.embed(inputs), None)
         return self.out(hidden)
 
     def step(self, token: torch.Tensor, state: Optional[State]) -> Tuple[torch.Tensor, State]:
-        hidden, state = self.lstm(self.embed(token)[:, None], state)
+        hidden, state = self.recur(self.embed(token)[:, None], state)
         return self.out(hidden[:, 0]), state
+
+    def recur(self, x: torch.Tensor, state: Optional[State]) -> Tuple[torch.Tensor, State]:
+        """The LSTM. Under CPU autocast it runs in fp32 (oneDNN has no bf16 LSTM on CPUs without native bf16,
+        and the recurrence is the precision-sensitive part); the output layer and the discriminator still
+        run in the autocast precision."""
+        if x.device.type == "cpu" and torch.is_autocast_enabled("cpu"):
+            with torch.autocast("cpu", enabled=False):
+                return self.lstm(x.float(), None if state is None else tuple(s.float() for s in state))
+        return self.lstm(x, state)
 
     def nll(self, tokens: torch.Tensor, per_sentence: bool = False) -> torch.Tensor:
         """Negative log-likelihood per token (mean over counted tokens), or one sum per sentence."""
