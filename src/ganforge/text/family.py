@@ -45,7 +45,7 @@ class TextFamily(Family):
 
     # ------------------------------------------------------------------ training
     def config_from_flags(self, args: argparse.Namespace) -> Dict[str, Any]:
-        from ganforge.cli.train import shared_train_keys
+        from ganforge.family import shared_train_keys
 
         out: Dict[str, Any] = {"model": {"name": args.model}, "data": {}, "train": shared_train_keys(args)}
         if args.data:
