@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from studio_helpers import CHROMIUM, CHROMIUM_ARGS, LiveServer, train_tiny_run
+from studio_helpers import CHROMIUM, CHROMIUM_ARGS, LiveServer, train_tiny_eval_run, train_tiny_run, write_text_run
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +20,18 @@ def runs_dir(tmp_path_factory) -> Path:
     else:
         train_tiny_run(out, "tiny-cond", steps=20)
     return out
+
+
+@pytest.fixture(scope="session")
+def eval_run(runs_dir, tmp_path_factory) -> Path:
+    """``tiny-eval`` in the runs folder: a tiny DCGAN trained with ``--eval-every 4`` (FID in metrics.jsonl)."""
+    return train_tiny_eval_run(runs_dir, "tiny-eval", tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="session")
+def text_run(runs_dir) -> Path:
+    """``tiny-text`` in the runs folder: a text run's files, written in the run-folder schema (not trained)."""
+    return write_text_run(runs_dir, "tiny-text")
 
 
 @pytest.fixture(scope="session")

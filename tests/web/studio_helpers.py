@@ -1,4 +1,5 @@
-"""Helpers for the studio tests: a tiny real run made by ``ganforge train``, a live server, Chromium's flags."""
+"""Helpers for the studio tests: tiny real runs made by ``ganforge train``, a hand-written text run, a live
+server, Chromium's flags."""
 from __future__ import annotations
 
 import os
@@ -9,6 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Dict, List, Optional, Sequence
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("GANFORGE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -17,16 +19,69 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def train_tiny_run(out: Path, name: str, steps: int = 20, conditional: bool = True) -> Path:
-    """A real run: ``ganforge train mlp`` on the embedded digits for a few steps (about 10 s on 2 cores)."""
-    cmd = [sys.executable, "-m", "ganforge.cli.main", "train", "mlp", "--steps", str(steps), "--batch-size", "16",
-           "--out", str(out), "--name", name, "--quiet", "--set", "train.sample_every=10",
-           "--set", "train.log_every=5", "--set", "model.width=8", "--set", "train.threads=1"]
+def ganforge_cli(args: List[str], cwd: Path, env: Optional[Dict[str, str]] = None) -> None:
+    """Run ``ganforge ARGS`` from this checkout in a subprocess (one torch thread), failing on errors."""
+    env = {**os.environ, **(env or {}),
+           "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    subprocess.run([sys.executable, "-m", "ganforge.cli.main", *args], check=True, env=env, cwd=cwd, timeout=300)
+
+
+def train_tiny_run(out: Path, name: str, steps: int = 20, conditional: bool = True, model: str = "mlp",
+                   extra: Sequence[str] = (), env: Optional[Dict[str, str]] = None) -> Path:
+    """A real run: ``ganforge train MODEL`` (mlp: about 10 s on 2 cores) on the embedded digits for a few steps."""
+    args = ["train", model, "--steps", str(steps), "--batch-size", "16", "--out", str(out), "--name", name,
+            "--quiet", "--set", "train.sample_every=10", "--set", "train.log_every=5", "--set", "model.width=8",
+            "--set", "train.threads=1", *extra]
     if conditional:
-        cmd.append("--conditional")
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    subprocess.run(cmd, check=True, env=env, cwd=out, timeout=300)
+        args.append("--conditional")
+    ganforge_cli(args, out, env)
     return out / name
+
+
+def train_tiny_eval_run(out: Path, name: str, cache: Path) -> Path:
+    """A tiny DCGAN run trained with ``--eval-every 4`` for 8 steps: FID at steps 4 and 8 in metrics.jsonl.
+
+    FID needs the digit classifier's weights: a poor but real one is trained into ``cache`` first
+    (1,000 digits, 1 epoch: seconds), and the run is scored against the embedded digits.
+    """
+    env = {"GANFORGE_CACHE": str(cache)}
+    if not (cache / "features").is_dir():
+        ganforge_cli(["features", "train", "--data", "embedded", "--epochs", "1", "--limit", "1000",
+                      "--threads", "1"], out, env)
+    return train_tiny_run(out, name, steps=8, conditional=False, model="dcgan", env=env, extra=[
+        "--eval-every", "4", "--set", "train.eval_samples=64", "--set", "data.limit=256",
+        "--set", "train.sample_every=4", "--set", "train.log_every=2"])
+
+
+TEXT_SAMPLES = {40: "the cat sat on the mat\nthe the the dog", 80: "a dog ran in the park\n<b>not markup</b> & co"}
+
+
+def write_text_run(out: Path, name: str) -> Path:
+    """A text run folder written by hand in the engine's run-folder schema (docs/run-folder.md).
+
+    The text family is being moved onto the engine in parallel with the studio, so these tests do
+    not train one: they write what it writes (run.json of family "text", config.yaml, stats rows
+    per phase with ``pretrain_g/...`` and ``adversarial/...`` keys, metrics rows with ``values``,
+    and samples/step_N.txt). Steps 0-40 are generator pre-training, 50-80 adversarial training.
+    """
+    from ganforge.engine.run_folder import RunFolder
+
+    run = RunFolder(out / name)
+    run.path.mkdir(parents=True)
+    run.write_info("text", "seqgan", {"data": "oracle"})
+    (run.path / "config.yaml").write_text("model:\n  name: seqgan\ntrain:\n  steps: 80\n")
+    for s in (10, 20, 30, 40):
+        run.append_stats(s, {"pretrain_g/nll": 3.0 - s / 40}, phase="pretrain")
+    for s in (50, 60, 70, 80):
+        run.append_stats(s, {"adversarial/g_loss": 1.0 + s / 100, "adversarial/d_loss": 0.9 - s / 200},
+                         phase="adversarial")
+    for s in (20, 40, 60, 80):
+        run.append_metrics(s, {"nll_gen": 2.5 - s / 100, "nll_oracle": 9.0 - s / 50},
+                           phase="pretrain" if s <= 40 else "adversarial")
+    run.samples_dir.mkdir()
+    for step, text in TEXT_SAMPLES.items():
+        run.sample_path(step, ".txt").write_text(text + "\n", encoding="utf-8")
+    return run.path
 
 
 def free_port() -> int:

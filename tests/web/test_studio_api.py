@@ -16,6 +16,7 @@ from starlette.testclient import TestClient  # noqa: E402
 from ganforge.media.images import make_grid  # noqa: E402
 from ganforge.image.pipeline import LoadedGenerator  # noqa: E402
 from ganforge.web.app import create_app  # noqa: E402
+from studio_helpers import TEXT_SAMPLES  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -161,11 +162,11 @@ def test_runs_list_and_detail_match_the_files(client, runs_dir):
 
 
 def test_runs_detail_is_incremental_and_survives_bad_lines(client, tmp_path):
-    from ganforge.engine.run_folder import write_run_info
+    from ganforge.engine.run_folder import RunFolder
 
     run = tmp_path / "live-run"
     run.mkdir()
-    write_run_info(run, "image", "dcgan")
+    RunFolder(run).write_info("image", "dcgan")
     (run / "config.yaml").write_text("model: {}\n")
     stats = run / "stats.jsonl"
     stats.write_text('{"step": 1, "loss/d": 1.0}\n{"step": 2, "loss/d": NaN}\nnot json\n{"step": 3, "loss/')
@@ -178,6 +179,27 @@ def test_runs_detail_is_incremental_and_survives_bad_lines(client, tmp_path):
         d = c.get(f"/api/runs/live-run?since_stats={d['stats_lines']}").json()
         assert [r["step"] for r in d["stats"]] == [3, 4] and d["stats_from"] == 3
         assert c.get("/api/runs/live-run?since_stats=abc").status_code == 400
+        (run / "metrics.jsonl").write_text('{"step": 2, "time": 1.0, "nll_gen": 2.5}\n')  # a 0.1.0 text row
+        d = c.get("/api/runs/live-run").json()
+        assert [(r["step"], r["values"]) for r in d["metrics"]] == [(2, {"nll_gen": 2.5})]
+
+
+def test_text_run_detail_samples_and_create(client, text_run):
+    d = client.get("/api/runs/tiny-text").json()
+    assert d["family"] == "text" and d["model"] == "seqgan" and d["step"] == 80
+    assert d["stats"][0]["pretrain_g/nll"] == 2.75 and d["stats"][-1]["phase"] == "adversarial"
+    assert [r["values"]["nll_gen"] for r in d["metrics"]] == [2.3, 2.1, 1.9, 1.7]
+    assert d["sample_files"] == [{"step": s, "file": f"step_{s:07d}.txt", "kind": "text"} for s in TEXT_SAMPLES]
+    r = client.get("/api/runs/tiny-text/samples/step_0000080.txt")
+    assert r.headers["content-type"].startswith("text/plain") and r.text == TEXT_SAMPLES[80] + "\n"
+    (text_run / "samples" / "step_0000090.bin").write_bytes(b"\0")  # a suffix the studio does not serve
+    try:
+        assert client.get("/api/runs/tiny-text/samples/step_0000090.bin").status_code == 404
+        assert [s["step"] for s in client.get("/api/runs/tiny-text").json()["sample_files"]] == [40, 80]
+    finally:
+        (text_run / "samples" / "step_0000090.bin").unlink()
+    r = client.post("/api/create", json={"run": "tiny-text"})
+    assert r.status_code == 400 and "is a text run" in r.json()["error"]
 
 
 # ---------------------------------------------------------------------- Create

@@ -12,7 +12,7 @@ import shutil
 
 import numpy as np
 from PIL import Image
-from studio_helpers import screenshot
+from studio_helpers import TEXT_SAMPLES, screenshot
 
 from ganforge.media.images import make_grid
 from ganforge.image.pipeline import LoadedGenerator
@@ -28,6 +28,19 @@ def purple_pixels(page, canvas: str) -> int:
         for (let i = 0; i < d.length; i += 4) if (d[i] > 100 && d[i] < 190 && d[i + 1] < 110 && d[i + 2] > 140) n++;
         return n;
     }""", canvas)
+
+
+def drawn_pixels(page, canvas: str) -> int:
+    return page.evaluate("""(sel) => { const c = document.querySelector(sel),
+        d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""", canvas)
+
+
+def chart(page, chart_id: str) -> dict:
+    """What the Runs page plots in a chart: its title, its legend (series names) and each series' points."""
+    return page.evaluate("""(id) => { const c = window.studioRuns.charts.find((c) => c.id === id);
+        return c && { title: c.title, series: c.series.map((s) => s.name), points: c.series.map((s) => s.points),
+                      label: document.getElementById(id).getAttribute('aria-label') }; }""", chart_id)
 
 
 def test_lab_learns_the_ring_until_all_8_modes_have_points(live_server, page):
@@ -84,9 +97,8 @@ def test_runs_page_shows_curves_and_a_live_grid_timeline(live_server, runs_dir, 
     page.wait_for_function("() => window.studioRuns.loaded && window.studioRuns.name === 'tiny-cond'")
     lines = (run / "stats.jsonl").read_text().splitlines()
     assert page.evaluate("() => window.studioRuns.stats.length") == len(lines)
-    assert page.evaluate("""() => { const c = document.querySelector('#loss-curve'),
-        d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
-        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""") > 1000
+    assert drawn_pixels(page, "#curve-loss") > 1000
+    assert chart(page, "curve-loss")["series"] == ["d", "g"]
     model = json.loads((run / "run.json").read_text())["model"]
     assert f"name: {model}" in page.inner_text("#run-config")
     steps = sorted(int(p.stem.split("_")[1]) for p in (run / "samples").glob("step_*.png"))
@@ -152,3 +164,44 @@ def test_create_page_shows_errors_as_messages(live_server, page):
     page.wait_for_selector("#error", state="visible")
     assert "outside 0..99" in page.inner_text("#error")
     assert "Traceback" not in page.content()
+
+
+def test_runs_page_plots_the_training_time_eval_metric(live_server, eval_run, page):
+    rows = [json.loads(line) for line in (eval_run / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [4, 8]
+    page.goto(live_server.url + "/runs#tiny-eval")
+    page.wait_for_function("() => window.studioRuns.loaded && window.studioRuns.name === 'tiny-eval'")
+    fid = chart(page, "metric-fid")
+    assert fid["series"] == ["fid"] and fid["label"] == "eval: fid: fid"
+    assert fid["points"] == [[[r["step"], r["values"]["fid"]] for r in rows]]
+    assert drawn_pixels(page, "#metric-fid") > 500 and page.is_hidden("#no-metrics")
+    ids = page.evaluate("() => window.studioRuns.charts.map((c) => c.id)")
+    assert ids == ["curve-loss", "curve-statistics", "curve-grad_norm", "curve-speed", "metric-fid"]
+    assert chart(page, "curve-loss")["series"] == ["d", "g"]
+    assert chart(page, "curve-statistics")["series"] == ["D(G(z))", "D(x)", "d_accuracy"]
+    assert page.evaluate("() => window.studioRuns.steps") == [4, 8]
+    page.wait_for_function("() => document.querySelector('#timeline-image').naturalWidth > 0")
+    assert not page.is_visible("#error") and page.js_errors == []
+
+
+def test_runs_page_plots_a_text_runs_losses_and_shows_its_text_samples(live_server, text_run, page):
+    page.goto(live_server.url + "/runs#tiny-text")
+    page.wait_for_function("() => window.studioRuns.loaded && window.studioRuns.name === 'tiny-text'")
+    ids = page.evaluate("() => window.studioRuns.charts.map((c) => c.id)")
+    assert ids == ["curve-pretrain_g", "curve-adversarial", "metric-nll_gen", "metric-nll_oracle"]
+    adversarial = chart(page, "curve-adversarial")
+    assert adversarial["series"] == ["g_loss", "d_loss"]
+    assert [[p[0] for p in s] for s in adversarial["points"]] == [[50, 60, 70, 80]] * 2
+    assert chart(page, "curve-pretrain_g")["points"] == [[[s, 3.0 - s / 40] for s in (10, 20, 30, 40)]]
+    for canvas in ("#curve-pretrain_g", "#curve-adversarial", "#metric-nll_gen"):
+        assert drawn_pixels(page, canvas) > 500, canvas
+    # the newest sample is shown as text: the markup in it stays text (textContent, under the page's CSP)
+    page.wait_for_function("() => document.querySelector('#timeline-text').dataset.file === 'step_0000080.txt'")
+    assert page.is_visible("#timeline-text") and page.is_hidden("#timeline-image")
+    assert page.inner_text("#timeline-text").strip() == TEXT_SAMPLES[80]
+    assert page.evaluate("() => document.querySelector('#timeline-text').children.length") == 0
+    page.fill("#timeline", "0")
+    page.wait_for_function("() => document.querySelector('#timeline-text').dataset.file === 'step_0000040.txt'")
+    assert page.inner_text("#timeline-text").strip() == TEXT_SAMPLES[40]
+    assert "step 40 (1 of 2)" in page.inner_text("#timeline-step")
+    assert not page.is_visible("#error") and page.js_errors == []

@@ -107,7 +107,7 @@ class EvalHook:
         from torch.utils.tensorboard import SummaryWriter
 
         if self._writer is None:
-            self._writer = SummaryWriter(str(self.run_dir / "tb"), filename_suffix=".eval")
+            self._writer = SummaryWriter(str(self.run.tb_dir), filename_suffix=".eval")
         for k, v in values.items():
             self._writer.add_scalar(f"eval/{k}", v, step)
         self._writer.add_scalar("eval/collapse_entropy_ratio", report.entropy_ratio, step)

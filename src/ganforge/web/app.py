@@ -243,8 +243,8 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         return reply(detail)
 
     async def run_sample(request: Request) -> Response:
-        path = runs.sample_file(request.path_params["name"], request.path_params["file"])
-        return FileResponse(path, media_type="image/png")
+        path, media_type = runs.sample_file(request.path_params["name"], request.path_params["file"])
+        return FileResponse(path, media_type=media_type)
 
     async def create_job(request: Request) -> Response:
         data = await read_json(request)

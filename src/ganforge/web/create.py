@@ -1,8 +1,10 @@
 """The studio's Create page: sample a trained run with a seed, pick a class, truncate, lock latent
 dimensions, walk between two latents, and export PNG or GIF.
 
-Everything goes through :class:`ganforge.image.pipeline.LoadedGenerator` (the same sampling as
-``ganforge sample``: ``seed`` and ``truncation`` give the same images) and
+Runs and checkpoints are found through :class:`~ganforge.web.runs.RunsFolder` (hence
+:class:`ganforge.engine.run_folder.RunFolder`) and loaded with :func:`ganforge.family.load`, which
+gives an image run's :class:`ganforge.image.pipeline.LoadedGenerator` (the same sampling as
+``ganforge sample``: ``seed`` and ``truncation`` give the same images); images go through
 :mod:`ganforge.media.images`. Work runs as a :class:`Job` on one background thread so the page can show
 progress and the server keeps answering; loaded generators are kept in a small cache.
 """
@@ -16,7 +18,6 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -24,6 +25,7 @@ import torch
 
 from ganforge.config import from_dict, option
 from ganforge.errors import ConfigError, GanforgeError
+from ganforge.family import load as family_load
 from ganforge.media.images import make_grid, to_pil
 from ganforge.image.pipeline import LoadedGenerator, slerp, truncated_normal
 from ganforge.web.runs import RunsFolder
@@ -69,22 +71,23 @@ class GeneratorCache:
         self._cache: "OrderedDict[Tuple[str, float], LoadedGenerator]" = OrderedDict()
         self._lock = threading.Lock()
 
-    def checkpoint_path(self, run: str, step: Optional[int]) -> Path:
-        run_dir = self.runs.run_dir(run)
-        if step is None:
-            from ganforge.engine.run_folder import find_checkpoint
-
-            return find_checkpoint(run_dir)
-        return self.runs.checkpoint_file(run, f"step_{step:07d}.safetensors")
+    def check_run(self, run: str) -> None:
+        """404 for an unknown run, a message for a run of another family than images."""
+        family = self.runs.run_folder(run).info()["family"]
+        if family != "image":
+            raise GanforgeError(f"run {run!r} is a {family} run: the Create page draws images, so pick an image run "
+                                f"(sample this one with `ganforge sample`)")
 
     def load(self, run: str, step: Optional[int]) -> LoadedGenerator:
-        path = self.checkpoint_path(run, step)
+        """The generator of a run's checkpoint ``step`` (default: its newest loadable one)."""
+        self.check_run(run)
+        path = self.runs.checkpoint_file(run, step)
         key = (str(path), path.stat().st_mtime)
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
                 return self._cache[key]
-        g = LoadedGenerator.load(path)
+        g = family_load(path)
         with self._lock:
             self._cache[key] = g
             while len(self._cache) > self.size:
@@ -205,7 +208,7 @@ class Jobs:
 
     def submit(self, data: Dict[str, Any]) -> Job:
         req = from_dict(CreateRequest, data)  # a malformed request fails now, with a 4xx, not later in the job
-        self.cache.runs.run_dir(req.run)  # an unknown run too (404)
+        self.cache.check_run(req.run)  # an unknown run too (404), or one that is not an image run (400)
         job = Job(secrets.token_urlsafe(9))
         with self._lock:
             now = time.monotonic()

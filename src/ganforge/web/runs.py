@@ -1,25 +1,29 @@
-"""The studio's view of a runs folder: every run, its config, its curves, sample grids and checkpoints.
+"""The studio's view of a runs folder: every run of any family, its config, curves, samples and checkpoints.
 
-Runs are the folders ``ganforge train`` makes (layout in :mod:`ganforge.engine.run_folder`). Only
-direct sub-folders of the runs folder are runs, and every file this module hands out is looked up
-by a name that must match a fixed pattern and resolve inside its run: anything else is "not found",
-never a path outside the runs folder. Curves are read incrementally (``since`` = lines the page
-already has), so a page polling a run that is training gets only the new lines.
+Runs are the folders ``ganforge train`` makes, and they are read only through
+:class:`ganforge.engine.run_folder.RunFolder` (its file names, patterns and row readers), so the
+studio shows whatever the engine writes, for every family. Only direct sub-folders of the runs
+folder are runs, and every file this module hands out is looked up by a name that must match the
+run folder's fixed pattern and resolve inside its run: anything else is "not found", never a path
+outside the runs folder. Curves are read incrementally (``since`` = lines the page already has),
+so a page polling a run that is training gets only the new lines.
 """
 from __future__ import annotations
 
-import json
 import re
+import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ganforge.engine.checkpoint import read_metadata
-from ganforge.engine.run_folder import RUN_FILE
+from ganforge.engine.run_folder import (CHECKPOINT_FILE, CONFIG_FILE, METRICS_FILE, RUN_FILE, SAMPLE_FILE,
+                                        STATS_FILE, RunFolder)
+from ganforge.errors import CheckpointError
 
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
-SAMPLE_FILE = re.compile(r"^step_(\d{1,12})\.png$")
-CHECKPOINT_FILE = re.compile(r"^step_(\d{1,12})\.safetensors$")
+# the sample files the studio shows, by suffix: image grids and text samples (other suffixes are not served)
+SAMPLE_TYPES = {"png": ("image", "image/png"), "txt": ("text", "text/plain; charset=utf-8")}
 LIVE_SECONDS = 120.0  # a run whose files changed this recently is shown as training
 
 
@@ -30,28 +34,40 @@ class NotFound(LookupError):
 class RunsFolder:
     def __init__(self, root: str | Path):
         self.root = Path(root).resolve()
+        self._last_steps = LastSteps()
 
     # ------------------------------------------------------------------ looking things up safely
-    def run_dir(self, name: str) -> Path:
+    def run_folder(self, name: str) -> RunFolder:
+        """The run called ``name``: a direct sub-folder of the runs folder (no link out of it) that is a run."""
         if not RUN_NAME.match(name or "") or ".." in name:
             raise NotFound(f"no run named {name!r}")
-        path = (self.root / name).resolve()
-        if path.parent != self.root or not (path / RUN_FILE).is_file():
+        run = RunFolder((self.root / name).resolve())
+        if run.path.parent != self.root or not run.is_run():
             raise NotFound(f"no run named {name!r} in {self.root}")
-        return path
+        return run
 
-    def sample_file(self, name: str, filename: str) -> Path:
-        return self._file(name, "samples", filename, SAMPLE_FILE)
+    def sample_file(self, name: str, filename: str) -> Tuple[Path, str]:
+        """A sample file of a run and its media type."""
+        m = SAMPLE_FILE.match(filename or "")
+        if not m or m.group(2) not in SAMPLE_TYPES:
+            raise NotFound(f"no sample {filename!r} in run {name!r}")
+        run = self.run_folder(name)
+        return self._inside(run.samples_dir, filename, name), SAMPLE_TYPES[m.group(2)][1]
 
-    def checkpoint_file(self, name: str, filename: str) -> Path:
-        return self._file(name, "checkpoints", filename, CHECKPOINT_FILE)
+    def checkpoint_file(self, name: str, step: Optional[int] = None) -> Path:
+        """A run's checkpoint of ``step``, or its newest loadable one."""
+        run = self.run_folder(name)
+        if step is None:
+            path = run.latest_checkpoint()
+            if path is None:
+                raise NotFound(f"run {name!r} has no loadable checkpoint yet")
+            return self._inside(run.checkpoints_dir, path.name, name)
+        return self._inside(run.checkpoints_dir, run.checkpoint_path(step).name, name)
 
-    def _file(self, name: str, folder: str, filename: str, pattern: re.Pattern) -> Path:
-        run = self.run_dir(name)
-        if not pattern.match(filename or ""):
-            raise NotFound(f"no file {filename!r} in run {name!r}")
-        path = (run / folder / filename).resolve()
-        if path.parent != run / folder or not path.is_file():
+    @staticmethod
+    def _inside(folder: Path, filename: str, name: str) -> Path:
+        path = (folder / filename).resolve()
+        if path.parent != folder or not path.is_file():
             raise NotFound(f"no file {filename!r} in run {name!r}")
         return path
 
@@ -62,63 +78,101 @@ class RunsFolder:
         out = []
         for path in sorted(self.root.iterdir()):
             try:
-                out.append(self.summary(self.run_dir(path.name)))
+                out.append(self.summary(self.run_folder(path.name)))
             except NotFound:
                 continue
         out.sort(key=lambda r: r["updated"], reverse=True)
         return out
 
-    def summary(self, run: Path) -> Dict[str, Any]:
-        info = _read_json(run / RUN_FILE) or {}
-        samples = _steps(run / "samples", SAMPLE_FILE)
-        checkpoints = _steps(run / "checkpoints", CHECKPOINT_FILE)
-        updated = max([_mtime(run / f) for f in ("stats.jsonl", "metrics.jsonl", RUN_FILE)]
-                      + [_mtime(run / "samples"), _mtime(run / "checkpoints")])
-        last = _last_line(run / "stats.jsonl")
-        return {"name": run.name, "family": info.get("family"), "model": info.get("model"),
-                "data": info.get("data"), "created": info.get("created"),
-                "step": (last or {}).get("step", samples[-1] if samples else 0),
-                "samples": len(samples), "checkpoints": len(checkpoints), "updated": updated,
+    def summary(self, run: RunFolder) -> Dict[str, Any]:
+        info = _info(run)
+        samples, saved = sample_files(run), run.checkpoints()
+        updated = max([_mtime(run.path / f) for f in (STATS_FILE, METRICS_FILE, RUN_FILE)] + [_mtime(p) for p in saved])
+        step = self._last_steps.get(run)
+        if step is None:
+            step = samples[-1]["step"] if samples else 0
+        return {"name": run.path.name, "family": info.get("family"), "model": info.get("model"),
+                "data": info.get("data"), "created": info.get("created"), "step": step,
+                "samples": len(samples), "checkpoints": len(saved), "updated": updated,
                 "live": time.time() - updated < LIVE_SECONDS, "info_ok": bool(info)}
 
     def detail(self, name: str, since_stats: int = 0, since_metrics: int = 0) -> Dict[str, Any]:
-        run = self.run_dir(name)
-        stats, stats_from, n_stats = _jsonl(run / "stats.jsonl", since_stats)
-        metrics, metrics_from, n_metrics = _jsonl(run / "metrics.jsonl", since_metrics)
-        config = run / "config.yaml"
-        return {**self.summary(run), "info": _read_json(run / RUN_FILE),
-                "config": config.read_text(encoding="utf-8", errors="replace") if config.is_file() else "",
+        run = self.run_folder(name)
+        stats, stats_from, n_stats = run.stats_rows(since_stats)
+        metrics, metrics_from, n_metrics = run.metrics_rows(since_metrics)
+        try:
+            config = (run.path / CONFIG_FILE).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            config = ""
+        samples = sample_files(run)
+        return {**self.summary(run), "info": _info(run) or None, "config": config,
                 "stats": stats, "stats_from": stats_from, "stats_lines": n_stats,
                 "metrics": metrics, "metrics_from": metrics_from, "metrics_lines": n_metrics,
-                "sample_steps": _steps(run / "samples", SAMPLE_FILE),
-                "checkpoints": self.checkpoints(run)}
-
-    def checkpoints(self, run: Path) -> List[Dict[str, Any]]:
-        out = []
-        for step in _steps(run / "checkpoints", CHECKPOINT_FILE):
-            path = run / "checkpoints" / f"step_{step:07d}.safetensors"
-            try:
-                meta = read_metadata(path)
-            except Exception as exc:  # a truncated file: listed, marked unreadable
-                out.append({"step": step, "file": path.name, "ok": False, "error": str(exc).splitlines()[0]})
-                continue
-            model = meta.get("model_config") or {}
-            out.append({"step": step, "file": path.name, "ok": True, "family": meta.get("family"),
-                        "num_classes": model.get("num_classes", 0), "latent_dim": model.get("latent_dim"),
-                        "ema": bool(meta.get("ema"))})
-        return out
+                "sample_files": samples, "sample_steps": [s["step"] for s in samples],
+                "checkpoints": checkpoints(run)}
 
 
-# ---------------------------------------------------------------------- file helpers
-def _steps(folder: Path, pattern: re.Pattern) -> List[int]:
-    if not folder.is_dir():
-        return []
-    steps = []
-    for p in folder.iterdir():
-        m = pattern.match(p.name)
-        if m:
-            steps.append(int(m.group(1)))
-    return sorted(steps)
+def sample_files(run: RunFolder) -> List[Dict[str, Any]]:
+    """The run's samples the studio can show: ``{"step", "file", "kind"}`` (kind: image or text), by step."""
+    out = []
+    for step, path in run.sample_files():
+        kind = SAMPLE_TYPES.get(SAMPLE_FILE.match(path.name).group(2))
+        if kind:
+            out.append({"step": step, "file": path.name, "kind": kind[0]})
+    return out
+
+
+def checkpoints(run: RunFolder) -> List[Dict[str, Any]]:
+    """Every step checkpoint, with what its header says (a truncated one is listed, marked unreadable)."""
+    out = []
+    for path in run.checkpoints():
+        step = int(CHECKPOINT_FILE.match(path.name).group(1))
+        try:
+            meta = read_metadata(path)
+        except Exception as exc:  # noqa: BLE001 - any unreadable header is shown, not raised
+            out.append({"step": step, "file": path.name, "ok": False, "error": str(exc).splitlines()[0]})
+            continue
+        model = meta.get("model_config") or {}
+        out.append({"step": step, "file": path.name, "ok": True, "family": meta.get("family"),
+                    "num_classes": model.get("num_classes", 0), "latent_dim": model.get("latent_dim"),
+                    "ema": bool(meta.get("ema"))})
+    return out
+
+
+class LastSteps:
+    """The last logged step of each run, read incrementally from its stats rows (only when the file changed)."""
+
+    def __init__(self):
+        self._seen: Dict[Path, Tuple[Tuple[float, int], int, Optional[int]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, run: RunFolder) -> Optional[int]:
+        try:
+            st = (run.path / STATS_FILE).stat()
+        except OSError:
+            return None
+        stamp = (st.st_mtime, st.st_size)
+        with self._lock:
+            old_stamp, lines, step = self._seen.get(run.path, ((0.0, -1), 0, None))
+        if stamp == old_stamp:
+            return step
+        rows, start, count = run.stats_rows(lines)
+        if start == 0:
+            step = None  # the file was replaced: start again
+        for row in rows:
+            if isinstance(row.get("step"), int):
+                step = row["step"]
+        with self._lock:
+            self._seen[run.path] = (stamp, count, step)
+        return step
+
+
+def _info(run: RunFolder) -> Dict[str, Any]:
+    """run.json, or {} when it is corrupt (the run is still listed, marked ``info_ok: false``)."""
+    try:
+        return run.info()
+    except CheckpointError:
+        return {}
 
 
 def _mtime(path: Path) -> float:
@@ -126,53 +180,3 @@ def _mtime(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:
         return 0.0
-
-
-def _read_json(path: Path) -> Optional[Dict[str, Any]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else None
-    except (OSError, ValueError):
-        return None
-
-
-def _jsonl(path: Path, since: int) -> tuple[List[Dict[str, Any]], int, int]:
-    """The JSON rows of ``path`` after its first ``since`` complete lines, the line they start at, the line count.
-
-    When the file has fewer lines than ``since`` (it was replaced), the rows start again at 0.
-    A last line without its newline (being written right now) is left for the next poll; a line
-    that is not a JSON object is skipped, so one corrupt line cannot blank the page.
-    """
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return [], 0, 0
-    lines = text.split("\n")[:-1]  # complete lines only
-    since = since if 0 <= since <= len(lines) else 0
-    rows = []
-    for line in lines[since:]:
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(row, dict):
-            rows.append(row)
-    return rows, since, len(lines)
-
-
-def _last_line(path: Path) -> Optional[Dict[str, Any]]:
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, 2)
-            size = f.tell()
-            f.seek(max(0, size - 4096))
-            tail = f.read().decode("utf-8", errors="replace")
-    except OSError:
-        return None
-    for line in reversed(tail.split("\n")[:-1]):
-        try:
-            row = json.loads(line)
-            return row if isinstance(row, dict) else None
-        except ValueError:
-            continue
-    return None

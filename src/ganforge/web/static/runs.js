@@ -1,13 +1,20 @@
-// The Runs page: every run of the runs folder; for the chosen one its config, curves (stats.jsonl,
-// metrics.jsonl) and sample grids on a timeline. Polls every 2 s, fetching only new lines, so it
-// follows a run while it trains.
+// The Runs page: every run of the runs folder, of any family; for the chosen one its config, curves and
+// samples on a timeline. Curves: the training statistics of stats.jsonl, one chart per key prefix
+// ("loss/d", "loss/g" -> "loss"; "adversarial/g_loss" -> "adversarial"), and every evaluation metric of
+// metrics.jsonl (its rows' "values": FID, KID, ..., nll_gen, ...), one chart each. Samples are image
+// grids (step_N.png) or text (step_N.txt, shown with textContent). Polls every 2 s, fetching only new
+// lines, so it follows a run while it trains.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const view = { name: null, stats: [], metrics: [], statsLines: 0, metricsLines: 0, steps: [], loaded: false };
+const view = { name: null, stats: [], metrics: [], statsLines: 0, metricsLines: 0, steps: [], samples: [],
+  charts: [], loaded: false };
 window.studioRuns = view; // for the end-to-end tests
 
 const POLL_MS = 2000;
+const ROW_KEYS = new Set(["step", "time", "phase"]);
+const FIRST_GROUPS = ["loss"], LAST_GROUPS = ["grad_norm", "speed"]; // the other charts come in between
+const STATS_TITLE = "statistics"; // the chart of keys without a prefix (D(x), d_accuracy, ...)
 
 async function refreshList() {
   const data = await studio.api("GET", "/api/runs");
@@ -32,7 +39,7 @@ async function refreshList() {
     }
     const meta = document.createElement("div");
     meta.className = "notice";
-    meta.textContent = (run.model || "?") + " · step " + run.step + " · " + run.samples + " grids";
+    meta.textContent = (run.model || "?") + " · step " + run.step + " · " + run.samples + " samples";
     li.append(name, meta);
     li.addEventListener("click", () => select(run.name));
     list.appendChild(li);
@@ -42,7 +49,8 @@ async function refreshList() {
 
 function select(name) {
   if (name === view.name) return;
-  Object.assign(view, { name: name, stats: [], metrics: [], statsLines: 0, metricsLines: 0, steps: [], loaded: false });
+  Object.assign(view, { name: name, stats: [], metrics: [], statsLines: 0, metricsLines: 0, steps: [], samples: [],
+    loaded: false });
   history.replaceState(null, "", "#" + encodeURIComponent(name));
   document.querySelectorAll("#runs li").forEach((li) => li.classList.toggle("selected", li.dataset.name === name));
   refreshRun().catch((e) => studio.showError(e.message));
@@ -66,48 +74,124 @@ async function refreshRun() {
     "created " + run.created, run.live ? "training now" : "idle"].filter(Boolean).join(" · ");
   $("run-config").textContent = run.config;
   drawCurves();
-  updateTimeline(run.sample_steps);
+  updateTimeline(run.sample_files);
   view.loaded = true;
 }
 
-function series(rows, keys) {
-  return keys.filter((k) => rows.some((r) => k in r)).map((k, i) => ({
-    name: k, color: studio.COLORS[i % studio.COLORS.length],
-    points: rows.filter((r) => k in r).map((r) => [r.step, r[k]]),
+// ------------------------------------------------------------------ curves
+function numericKeys(objects) {
+  const keys = [];
+  for (const o of objects) {
+    for (const [k, v] of Object.entries(o || {})) {
+      if (!ROW_KEYS.has(k) && (typeof v === "number" || v === null) && !keys.includes(k)) keys.push(k);
+    }
+  }
+  return keys.filter((k) => objects.some((o) => o && typeof o[k] === "number"));
+}
+
+// The chart a stats key goes in, and its name there: "loss/d" -> ["loss", "d"]; "images_per_s" -> speed.
+function statsGroup(key) {
+  const slash = key.indexOf("/");
+  if (slash > 0) return [key.slice(0, slash), key.slice(slash + 1)];
+  return [/_per_s$/.test(key) ? "speed" : STATS_TITLE, key];
+}
+
+function lineSeries(rows, keys, get) {
+  return keys.map((k, i) => ({
+    name: k.label, color: studio.COLORS[i % studio.COLORS.length],
+    points: rows.map((r) => [r.step, get(r, k.key)]).filter((p) => p[1] !== undefined),
   }));
 }
 
-function drawCurves() {
-  studio.lineChart($("loss-curve"), series(view.stats, ["loss/d", "loss/g"]), "losses");
-  studio.lineChart($("d-curve"), series(view.stats, ["D(x)", "D(G(z))", "d_accuracy"]), "discriminator");
-  const metricKeys = [...new Set(view.metrics.flatMap((r) => Object.keys(r)))]
-    .filter((k) => k !== "step" && k !== "time" && view.metrics.some((r) => typeof r[k] === "number"));
-  studio.lineChart($("metric-curve"), series(view.metrics, metricKeys),
-    metricKeys.length ? "metrics" : "metrics (none yet: evaluate with --eval-every)");
+// [{id, title, series}] of the run's rows: stats by prefix (losses first), then one per metric.
+function charts() {
+  const groups = new Map();
+  for (const key of numericKeys(view.stats)) {
+    const [group, label] = statsGroup(key);
+    if (!groups.has(group)) groups.set(group, []);
+    groups.get(group).push({ key: key, label: label });
+  }
+  const rank = (g) => FIRST_GROUPS.includes(g) ? 0 : 2 + LAST_GROUPS.indexOf(g); // stable: else as they come
+  const order = [...groups.keys()].sort((a, b) => rank(a) - rank(b));
+  const out = order.map((g) => ({ id: "curve-" + g, title: g, kind: "stats",
+    series: lineSeries(view.stats, groups.get(g), (r, k) => r[k]) }));
+  const values = view.metrics.map((r) => r.values);
+  for (const key of numericKeys(values).filter((k) => !k.endsWith("_std"))) {
+    out.push({ id: "metric-" + key, title: "eval: " + key, kind: "metrics",
+      series: lineSeries(view.metrics, [{ key: key, label: key }], (r, k) => (r.values || {})[k]) });
+  }
+  return out;
 }
 
-function updateTimeline(steps) {
+function chartCanvas(container, chart) {
+  const id = chart.id.replace(/[^A-Za-z0-9_-]/g, "_");
+  let canvas = document.getElementById(id);
+  if (!canvas) {
+    canvas = document.createElement("canvas");
+    canvas.id = id;
+    canvas.width = 460;
+    canvas.height = 170;
+  }
+  container.appendChild(canvas); // (again): the canvases follow the charts' order
+  return canvas;
+}
+
+function drawCurves() {
+  view.charts = charts();
+  for (const kind of ["stats", "metrics"]) {
+    const container = $(kind + "-curves"), shown = view.charts.filter((c) => c.kind === kind);
+    const keep = new Set(shown.map((chart) => {
+      const canvas = chartCanvas(container, chart);
+      canvas.setAttribute("aria-label", chart.title + ": " + chart.series.map((s) => s.name).join(", "));
+      studio.lineChart(canvas, chart.series, chart.title);
+      return canvas;
+    }));
+    [...container.querySelectorAll("canvas")].filter((c) => !keep.has(c)).forEach((c) => c.remove());
+  }
+  $("no-stats").hidden = view.charts.some((c) => c.kind === "stats");
+  $("no-metrics").hidden = view.charts.some((c) => c.kind === "metrics");
+}
+
+// ------------------------------------------------------------------ samples
+function updateTimeline(samples) {
   const slider = $("timeline");
-  const atEnd = Number(slider.value) >= view.steps.length - 1;
-  const changed = steps.length !== view.steps.length || !view.loaded;
-  view.steps = steps;
-  slider.max = Math.max(0, steps.length - 1);
+  const atEnd = Number(slider.value) >= view.samples.length - 1;
+  const changed = samples.length !== view.samples.length || !view.loaded;
+  view.samples = samples;
+  view.steps = samples.map((s) => s.step);
+  slider.max = Math.max(0, samples.length - 1);
   if (!changed) return;
   if (!view.loaded || ($("follow").checked && atEnd)) slider.value = slider.max;
-  showGrid();
+  showSample();
 }
 
-function showGrid() {
-  const i = Number($("timeline").value), step = view.steps[i];
-  const img = $("timeline-image");
-  if (step === undefined) {
+let shownText = 0; // the newest text request: an older answer arriving late is dropped
+
+async function showSample() {
+  const i = Number($("timeline").value), sample = view.samples[i];
+  const img = $("timeline-image"), text = $("timeline-text");
+  if (sample === undefined) {
     img.removeAttribute("src");
-    $("timeline-step").textContent = "no sample grids yet";
+    img.hidden = false;
+    text.hidden = true;
+    $("timeline-step").textContent = "no samples yet";
     return;
   }
-  const file = "step_" + String(step).padStart(7, "0") + ".png";
-  img.src = "/api/runs/" + encodeURIComponent(view.name) + "/samples/" + file;
-  $("timeline-step").textContent = "step " + step + " (" + (i + 1) + " of " + view.steps.length + ")";
+  $("timeline-step").textContent = "step " + sample.step + " (" + (i + 1) + " of " + view.samples.length + ")";
+  const url = "/api/runs/" + encodeURIComponent(view.name) + "/samples/" + encodeURIComponent(sample.file);
+  img.hidden = sample.kind !== "image";
+  text.hidden = sample.kind !== "text";
+  if (sample.kind === "image") {
+    img.src = url;
+    return;
+  }
+  img.removeAttribute("src");
+  const ticket = ++shownText;
+  const content = await (await studio.api("GET", url, undefined, true)).text();
+  if (ticket === shownText) {
+    text.textContent = content; // text from a file: never parsed as HTML
+    text.dataset.file = sample.file;
+  }
 }
 
 async function loop() {
@@ -122,9 +206,10 @@ async function loop() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  $("timeline").addEventListener("input", showGrid);
+  $("timeline").addEventListener("input", () => showSample().catch((e) => studio.showError(e.message)));
+  window.addEventListener("hashchange", () => { if (location.hash.length > 1) select(decodeURIComponent(location.hash.slice(1))); });
   $("timeline-image").addEventListener("error", () => {
-    if ($("timeline-image").getAttribute("src")) studio.showError("could not load the sample grid " +
+    if ($("timeline-image").getAttribute("src")) studio.showError("could not load the sample " +
       $("timeline-image").getAttribute("src") + " (was the file pruned?)");
   });
   loop();
