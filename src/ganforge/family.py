@@ -32,7 +32,7 @@ _loaded = False
 
 # Family modules that fill the metrics core's registries (metrics, extractors, sample sources) and work
 # without the family's training code: scoring a file of sentences needs no text model.
-EVALUATION_MODULES = ["ganforge.image.metrics.evaluation"]
+EVALUATION_MODULES = ["ganforge.image.metrics.evaluation", "ganforge.text.scores"]
 
 
 def load_families() -> None:
