@@ -16,9 +16,10 @@ from ganforge.errors import GanforgeError
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("eval", help="evaluate a run, image folder or .npz: FID, KID, IS, precision/recall",
-                       description="Evaluate generated images against a reference set; every score is printed "
-                                   "with its protocol card (samples, reference hash, extractor hash, resize, seed).")
+    p = sub.add_parser("eval", help="evaluate a run, image folder, .npz or .txt: FID, KID, IS, PR, BLEU",
+                       description="Evaluate generated images (or sentences) against a reference set; every score "
+                                   "is printed with its protocol card (samples, reference hash, extractor hash, "
+                                   "resize, seed; for text: tokenisation, BLEU orders, smoothing).")
     p.add_argument("source", help="run folder, image folder, .npz of uint8 images or .txt of sentences")
     p.add_argument("--ref", help="mnist:test, fashion-mnist:train, embedded, an image folder, an .npz of images or "
                                  "saved statistics (default mnist:test); for a .txt source a .txt of references")
