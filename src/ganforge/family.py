@@ -30,13 +30,17 @@ from ganforge.registry import Registry
 FAMILY_MODULES = ["ganforge.image.family", "ganforge.text.family"]
 _loaded = False
 
+# Family modules that fill the metrics core's registries (metrics, extractors, sample sources) and work
+# without the family's training code: scoring a file of sentences needs no text model.
+EVALUATION_MODULES = ["ganforge.image.metrics.evaluation", "ganforge.text.scores"]
+
 
 def load_families() -> None:
-    """Import every family module so that it registers itself (once)."""
+    """Import every family module so that it registers itself, and the families' evaluation modules (once)."""
     global _loaded
     if not _loaded:
         _loaded = True
-        for module in FAMILY_MODULES:
+        for module in FAMILY_MODULES + EVALUATION_MODULES:
             importlib.import_module(module)
 
 

@@ -27,8 +27,12 @@ def train(run_dir, reference, lr_g, lr_d, steps=150, model="dcgan"):
         "data": {"name": "embedded", "limit": 2000},
         "train": {"steps": steps, "batch_size": 32, "lr_g": lr_g, "lr_d": lr_d, "ema_decay": 0.0, "log_every": 50,
                   "sample_every": 1000, "checkpoint_every": 1000, "threads": 1}})
-    hook = EvalHook(run_dir, every=steps, metrics="fid", ref=str(reference), num_samples=500, quiet=True)
-    ImageTrainer(cfg, run_dir, quiet=True, hooks=[hook]).fit()
+    trainer = ImageTrainer(cfg, run_dir, quiet=True)   # the hook samples the trainer's task
+    hook = EvalHook(run_dir, every=steps, sampler=lambda: trainer.task.fixed_samples(500, 0), metrics="fid",
+                    ref=str(reference), quiet=True, save_best=trainer.save_best,
+                    reference_samples=np.load(reference)["images"][:, None])
+    trainer.hooks.append(hook)
+    trainer.fit()
     hook.close()
     return hook
 

@@ -1,8 +1,10 @@
 """``ganforge eval SOURCE --ref REF --metrics fid,kid,is,pr``: scores printed with their protocol card.
 
-SOURCE is dispatched by type: a run folder of the image family is sampled on the fly (``--n``
-images, ``--seed``); a run of another family goes to that family's ``evaluate`` function (text
-runs, for instance); a folder of images or an .npz is read as is.
+SOURCE is dispatched by type: a run folder goes to its family's ``evaluate_command`` (a text run,
+for instance), which may hand it back to the generic image evaluation (an image run, sampled on
+the fly: ``--n`` images, ``--seed``); a .txt file of generated sentences is scored against a
+.txt file of references (``--ref``) with the text metrics (bleu, self_bleu, corpus_bleu); a
+folder of images or an .npz is read as is.
 """
 from __future__ import annotations
 
@@ -14,14 +16,16 @@ from ganforge.errors import GanforgeError
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("eval", help="evaluate a run, image folder or .npz: FID, KID, IS, precision/recall",
-                       description="Evaluate generated images against a reference set; every score is printed "
-                                   "with its protocol card (samples, reference hash, extractor hash, resize, seed).")
-    p.add_argument("source", help="run folder, image folder or .npz of uint8 images")
-    p.add_argument("--ref", default="mnist:test", help="mnist:test, fashion-mnist:train, embedded, an image folder, "
-                                                        "an .npz of images or saved statistics (default mnist:test)")
+    p = sub.add_parser("eval", help="evaluate a run, image folder, .npz or .txt: FID, KID, IS, PR, BLEU",
+                       description="Evaluate generated images (or sentences) against a reference set; every score "
+                                   "is printed with its protocol card (samples, reference hash, extractor hash, "
+                                   "resize, seed; for text: tokenisation, BLEU orders, smoothing).")
+    p.add_argument("source", help="run folder, image folder, .npz of uint8 images or .txt of sentences")
+    p.add_argument("--ref", help="mnist:test, fashion-mnist:train, embedded, an image folder, an .npz of images or "
+                                 "saved statistics (default mnist:test); for a .txt source a .txt of references")
     p.add_argument("--metrics", help="comma list; images: fid, kid, is, pr, dc (default all); "
-                                      "text runs: bleu, self_bleu, nll, curve (default all)")
+                                      "text runs: bleu, self_bleu, nll, curve (default all); "
+                                      ".txt files: bleu, self_bleu, corpus_bleu (default bleu,self_bleu)")
     p.add_argument("--n", type=int, help="number of generated samples (default: images 10000, text 2000)")
     p.add_argument("--temperature", type=float, default=1.0, help="text runs: softmax temperature of the samples")
     p.add_argument("--seed", type=int, default=0, help="sampling and subset seed")
@@ -50,8 +54,6 @@ def options_of(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-
-
     from ganforge.engine.run_folder import RunFolder
     from ganforge.family import family_of_run
 
@@ -61,7 +63,11 @@ def run(args: argparse.Namespace) -> int:
         code = family_of_run(source).evaluate_command(args)
         if code is not None:
             return code
-    args.metrics, args.n = args.metrics or "fid,kid,is,pr,dc", args.n or 10000
+    elif source.suffix.lower() == ".txt":
+        from ganforge.text.scores import evaluate_files_command
+
+        return evaluate_files_command(args)
+    args.metrics, args.n, args.ref = args.metrics or "fid,kid,is,pr,dc", args.n or 10000, args.ref or "mnist:test"
     return evaluate_images(args)
 
 
@@ -69,14 +75,14 @@ def evaluate_images(args: argparse.Namespace) -> int:
     import torch
 
     from ganforge.metrics.evaluate import Evaluator, Score
-    from ganforge.metrics.registry import parse_metric_names
+    from ganforge.metrics.registry import FEATURES, parse_metric_names
     from ganforge.image.metrics.sources import is_run, load_images, sample_run
 
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.n < 1:
         raise GanforgeError(f"--n must be >= 1 (got {args.n})")
-    names = parse_metric_names(args.metrics)
+    names = parse_metric_names(args.metrics, (FEATURES,), "an evaluation of images")
     baseline = _read_score(Path(args.compare)) if args.compare else None
     evaluator = Evaluator(args.ref, args.extractor, args.weights, args.data_dir, args.device)
     if is_run(Path(args.source)):

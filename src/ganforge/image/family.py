@@ -68,7 +68,7 @@ class ImageFamily(Family):
     def trainer(self, cfg: RunConfig, run_dir: Path, quiet: bool = False):
         from ganforge.engine.loop import Trainer
         from ganforge.image.task import ImageTask
-        from ganforge.metrics.training_hook import image_eval_hooks
+        from ganforge.image.metrics.evaluation import image_eval_hooks
 
         trainer = Trainer(ImageTask(cfg), run_dir, quiet=quiet)
         if trainer.main:

@@ -1,27 +1,32 @@
-"""Feature extractors for the metrics, in a registry: ``@register_extractor("name")``.
+"""Feature extractors for the metrics, in a registry that families fill: ``@register_extractor("name")``.
 
-An extractor turns uint8 images ``[N, C, H, W]`` into float64 feature vectors (for FID, KID,
-precision/recall) and class probabilities (for IS and mode counting). Each states how it resizes
-images and the sha256 of its weights file, both of which go into every score's protocol card.
+An extractor turns samples of one modality into float64 feature vectors (for FID, KID,
+precision/recall) and class probabilities (for IS and mode counting). Each declares its
+``modality`` (``"image"``...) and ``input_kind`` (what samples it accepts), converts and checks
+the samples it is given (:meth:`FeatureExtractor.accept`, :meth:`FeatureExtractor.check_compatible`),
+and states how it preprocesses them and the sha256 of its weights file, both of which go into
+every score's protocol card.
 
-Registered here: ``mnist-classifier`` and ``fashion-mnist-classifier`` (a small CNN trained by
-``ganforge features train``, see :mod:`.classifier`) and ``inception`` (the TF-compatible
-Inception-v3 of published FIDs, see :mod:`.inception`).
+The core registers none: the image family registers ``mnist-classifier``,
+``fashion-mnist-classifier`` and ``inception`` (:mod:`ganforge.image.metrics`); the registry
+imports the families on its first look-up (:func:`ganforge.family.load_families`).
 """
 from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 import numpy as np
 import torch
 from tqdm import tqdm
 
-from ganforge.image.data.download import cache_dir, file_digest
+from ganforge.errors import DataError
+from ganforge.family import load_families
+from ganforge.files import cache_dir, file_digest
 from ganforge.registry import Registry
 
-EXTRACTORS = Registry("feature extractor")
+EXTRACTORS = Registry("feature extractor", discover=load_families)
 register_extractor = EXTRACTORS.register
 
 
@@ -29,6 +34,8 @@ class FeatureExtractor:
     """Base class: subclasses build ``self.network`` whose forward returns (features, logits)."""
 
     name = "extractor"
+    modality = ""          # the samples' modality, e.g. "image"
+    input_kind = ""        # what it accepts, e.g. "uint8 images [N, C, H, W]"
     resize = "none"
     batch_size = 256
 
@@ -38,17 +45,31 @@ class FeatureExtractor:
         self.weights_sha256 = file_digest(self.weights_path, "sha256")
         self.device = torch.device(device)
 
-    def prepare(self, images: torch.Tensor) -> torch.Tensor:
-        """uint8 ``[B, C, H, W]`` -> the network's float input (resize, channels, range)."""
+    def accept(self, samples: Any, what: str) -> torch.Tensor:
+        """The samples as this extractor's input tensor, or a one-line error naming what it accepts."""
+        try:
+            return torch.as_tensor(samples)
+        except (TypeError, ValueError, RuntimeError):
+            raise DataError(f"{what} is not {self.input_kind or 'an array'}, which extractor {self.name} "
+                            "accepts") from None
+
+    def check_compatible(self, samples: torch.Tensor, reference_shape: tuple, source: str, reference: str) -> None:
+        """Refuse samples whose shape differs from the reference's (before any features are computed)."""
+        if tuple(samples.shape[1:]) != tuple(reference_shape):
+            raise DataError(f"{source} holds samples of shape {tuple(samples.shape[1:])} but reference {reference} "
+                            f"holds {tuple(reference_shape)}; evaluate samples shaped like the reference")
+
+    def prepare(self, samples: torch.Tensor) -> torch.Tensor:
+        """A batch of accepted samples -> the network's float input (resize, channels, range)."""
         raise NotImplementedError
 
     @torch.no_grad()
-    def extract(self, images: torch.Tensor, progress: Optional[str] = None) -> Tuple[np.ndarray, np.ndarray]:
+    def extract(self, samples: torch.Tensor, progress: Optional[str] = None) -> Tuple[np.ndarray, np.ndarray]:
         """(features ``[N, D]`` float64, class probabilities ``[N, K]`` float64)."""
         feats, probs = [], []
-        starts = range(0, len(images), self.batch_size)
+        starts = range(0, len(samples), self.batch_size)
         for start in tqdm(starts, desc=progress, disable=None if progress else True, leave=False, unit="batch"):
-            batch = self.prepare(images[start:start + self.batch_size].to(self.device))
+            batch = self.prepare(samples[start:start + self.batch_size].to(self.device))
             f, logits = self.network(batch)
             feats.append(f.double().cpu())
             probs.append(torch.softmax(logits.double(), dim=1).cpu())
@@ -67,9 +88,13 @@ def create_extractor(name: str, weights: Optional[str] = None, device: str = "cp
     return EXTRACTORS.create(name, weights=weights, device=device)
 
 
+def extractors_for(modality: str) -> list:
+    """Names of the registered extractors of one modality."""
+    return [n for n in EXTRACTORS.names() if getattr(EXTRACTORS.get(n), "modality", "") == modality]
+
+
 def array_digest(array: np.ndarray) -> str:
     """sha256 of an array's shape, dtype and bytes: the identity of a reference set."""
     h = hashlib.sha256(f"{array.shape}|{array.dtype}|".encode())
     h.update(np.ascontiguousarray(array).tobytes())
     return h.hexdigest()
-

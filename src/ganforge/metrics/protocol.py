@@ -20,10 +20,9 @@ from typing import Any, Dict, Optional
 
 import numpy as np
 
-from ganforge.version import __version__
-from ganforge.image.data.download import cache_dir
 from ganforge.errors import GanforgeError
-from ganforge.files import atomic_write
+from ganforge.files import atomic_write, cache_dir
+from ganforge.version import __version__
 
 REFERENCE_FIELDS = ("reference_sha256", "reference_count", "extractor", "extractor_sha256", "resize",
                     "ganforge_version")
@@ -66,12 +65,18 @@ class ProtocolCard:
             f"  ganforge:   {self.ganforge_version}"])
 
 
-def differences(a: ProtocolCard, b: ProtocolCard, fields=None) -> Dict[str, tuple]:
-    names = fields or [f.name for f in dataclasses.fields(ProtocolCard) if f.name != "reference"]
+def differences(a: Any, b: Any, fields=None) -> Dict[str, tuple]:
+    """Fields (all but the reference's name) on which two cards differ; cards of two kinds differ in ``card``.
+
+    Any frozen dataclass can be a card (:class:`ProtocolCard` for feature metrics, a family's own card
+    for metrics of raw samples, e.g. the text family's BLEU card)."""
+    if type(a) is not type(b):
+        return {"card": (type(a).__name__, type(b).__name__)}
+    names = fields or [f.name for f in dataclasses.fields(a) if f.name != "reference"]
     return {n: (getattr(a, n), getattr(b, n)) for n in names if getattr(a, n) != getattr(b, n)}
 
 
-def check_comparable(a: ProtocolCard, b: ProtocolCard, what: str = "these scores") -> None:
+def check_comparable(a: Any, b: Any, what: str = "these scores") -> None:
     """Raise unless two cards measure the same way (same samples, reference, extractor, resize, seed)."""
     diff = differences(a, b)
     if diff:

@@ -1,9 +1,12 @@
 """``--eval-every N``: score the generator during training, keep the best checkpoint, warn on collapse.
 
-The hook knows nothing of trainers: it is given a ``sampler`` (a function returning the samples to
-score, e.g. ``eval_samples`` images from fixed latents with the EMA weights) and a ``save_best``
-callback. Every N steps (and at the last step) it scores the samples with the chosen metrics
-against the reference, checks for mode collapse (:mod:`.collapse`), and
+The hook knows nothing of trainers nor of modalities: it is given a ``sampler`` (a function
+returning the samples to score, e.g. ``eval_samples`` images from fixed latents with the EMA
+weights), a ``save_best`` callback and, for the collapse detector's class entropy, some
+``reference_samples`` (the family reads them; the image family's hooks are built by
+:func:`ganforge.image.metrics.evaluation.image_eval_hooks`). Every N steps (and at the last step)
+it scores the samples with the chosen metrics against the reference, checks for mode collapse
+(:mod:`.collapse`), and
 - appends ``{"step", "time", "values", "card", "collapse"}`` to ``RUN/metrics.jsonl`` (the run-folder schema);
 - logs ``eval/<metric>`` and the collapse ratios to TensorBoard;
 - writes ``RUN/checkpoints/best.safetensors`` when the first chosen metric improves (only scores
@@ -14,9 +17,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Callable, List, Optional
-
-import torch
+from typing import Any, Callable, List, Optional
 
 from ganforge.engine.run_folder import RunFolder
 from ganforge.errors import GanforgeError
@@ -25,31 +26,25 @@ from ganforge.metrics.evaluate import Evaluator
 from ganforge.metrics.protocol import ProtocolCard, differences
 from ganforge.metrics.registry import METRICS, parse_metric_names
 
-def default_reference(data_name: str) -> str:
-    return {"mnist": "mnist:test", "fashion-mnist": "fashion-mnist:test", "embedded": "embedded"}.get(data_name, "")
-
 
 class EvalHook:
-    def __init__(self, run_dir: Path, every: int, sampler: Callable[[], torch.Tensor], metrics: str = "fid",
-                 ref: str = "mnist:test", seed: int = 0, extractor: str = "auto", data_dir: Optional[str] = None,
+    """Scores ``sampler()`` every ``every`` steps against ``ref`` (see the module docstring)."""
+
+    def __init__(self, run_dir: Path, every: int, sampler: Callable[[], Any], metrics: str = "fid",
+                 ref: Any = "mnist:test", seed: int = 0, extractor: str = "auto", data_dir: Optional[str] = None,
                  last_step: Optional[int] = None, quiet: bool = False,
-                 save_best: Optional[Callable[[dict], object]] = None):
+                 save_best: Optional[Callable[[dict], object]] = None, reference_samples: Any = None,
+                 modality: str = "image"):
         self.run, self.every, self.last_step, self.quiet = RunFolder(run_dir), every, last_step, quiet
         self.sampler, self.save_best = sampler, save_best
         self.names = parse_metric_names(metrics)
         self.seed = seed
-        self.evaluator = Evaluator(ref, extractor, data_dir=data_dir)
-        real = self.evaluator.stats.features
+        self.evaluator = Evaluator(ref, extractor, data_dir=data_dir, modality=modality)
         real_probs = None
-        if self.evaluator.stats.card.get("reference_count"):
-            from ganforge.image.metrics.sources import load_images
-
-            try:
-                images, _ = load_images(ref, data_dir, what="reference")
-                _, real_probs = self.evaluator.extractor.extract(images[:1000])
-            except GanforgeError:
-                real_probs = None
-        self.detector = CollapseDetector(real, real_probs)
+        if reference_samples is not None:
+            samples = self.evaluator.extractor.accept(reference_samples, "reference samples")
+            _, real_probs = self.evaluator.extractor.extract(samples[:1000])
+        self.detector = CollapseDetector(self.evaluator.stats.features, real_probs)
         key = self.names[0]
         self.best_key = key if key not in ("kid", "is", "pr", "dc") else {"kid": "kid", "is": "is", "pr": "recall",
                                                                             "dc": "coverage"}[key]
@@ -81,11 +76,10 @@ class EvalHook:
         """The engine's hook: evaluate at every ``every``-th step and at the last one."""
         if step % self.every and step != self.last_step:
             return
-        images = self.sampler()
-        n = len(images)
-        score = self.evaluator.score(images, self.names, self.seed, f"step {step}",
-                                     {"kid_subset_size": min(1000, n)})
-        feats, probs = self.evaluator.extractor.extract(images[:1000])
+        samples = self.evaluator.extractor.accept(self.sampler(), f"the samples of step {step}")
+        score = self.evaluator.score(samples, self.names, self.seed, f"step {step}",
+                                     {"kid_subset_size": min(1000, len(samples))})
+        feats, probs = self.evaluator.extractor.extract(samples[:1000])
         report = self.detector.check(feats, probs)
         if not self._loaded_history:
             self._history(score.card)
@@ -117,18 +111,3 @@ class EvalHook:
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
-
-
-def image_eval_hooks(task, trainer, quiet: bool = False) -> list:
-    """The hooks an image run asks for (``train.eval_every > 0``): scores of the task's fixed-latent samples."""
-    cfg = task.cfg
-    t = cfg.train
-    if not t.eval_every:
-        return []
-    ref = t.eval_ref if t.eval_ref != "auto" else default_reference(cfg.data.name)
-    if not ref:
-        raise GanforgeError(f"--eval-every needs a reference set for data {cfg.data.name!r}; pass "
-                            "--set train.eval_ref=FOLDER_OR_SPLIT")
-    return [EvalHook(trainer.run_dir, t.eval_every, lambda: task.fixed_samples(t.eval_samples, t.seed),
-                     t.eval_metrics, ref, t.seed, data_dir=cfg.data.dir if cfg.data.name != "folder" else None,
-                     last_step=t.steps, quiet=quiet, save_best=trainer.save_best)]

@@ -4,7 +4,7 @@
 - ``NLL_gen``: the generator's NLL per token of the real test set (coverage: a collapsed
   generator that writes a few good sentences gets a bad NLL_gen).
 - BLEU-n of generated sentences against the test set (quality) and self-BLEU-n among them
-  (lower = more diverse), see :mod:`ganforge.text.bleu`.
+  (lower = more diverse), see :mod:`ganforge.text.bleu`; registered as metrics in :mod:`ganforge.text.scores`.
 - The quality–diversity curve (Caccia et al., "Language GANs Falling Short"): sample at several
   softmax temperatures and plot BLEU against self-BLEU; a GAN only wins if its point lies above
   the MLE model's whole temperature curve, not just above MLE at temperature 1.
@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
-from ganforge.text.bleu import ReferenceTable, bleu, self_bleu
+from ganforge.text.bleu import ReferenceTable
 from ganforge.text.models.nets import LSTMGenerator
 
 ORDERS = (2, 3, 4, 5)
@@ -52,13 +52,11 @@ def nll_of_generated(generator: LSTMGenerator, oracle: LSTMGenerator, n: int, se
 
 def bleu_report(sentences: List[List[str]], references: Optional[List[List[str]]],
                 table: Optional[ReferenceTable] = None, orders: Sequence[int] = ORDERS) -> Dict[str, float]:
-    out: Dict[str, float] = {}
-    if references is not None or table is not None:
-        for n, v in bleu(sentences, references or [], orders, table=table).items():
-            out[f"bleu{n}"] = v
-    for n, v in self_bleu(sentences, orders).items():
-        out[f"self_bleu{n}"] = v
-    return out
+    """BLEU (with references or a reference table) and self-BLEU, through the metric registry (:mod:`.scores`)."""
+    from ganforge.text.scores import score_sentences
+
+    names = (["bleu"] if references is not None or table is not None else []) + ["self_bleu"]
+    return score_sentences(names, sentences, references, orders, table)
 
 
 def quality_diversity(generator: LSTMGenerator, decode, n: int, references: Optional[List[List[str]]] = None,

@@ -6,7 +6,6 @@ leaves a file that looks complete.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import urllib.error
@@ -17,18 +16,7 @@ from typing import Optional
 from tqdm import tqdm
 
 from ganforge.errors import DataError
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("GANFORGE_CACHE", Path.home() / ".cache" / "ganforge"))
-
-
-def file_digest(path: Path, algorithm: str) -> str:
-    h = hashlib.new(algorithm)
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+from ganforge.files import cache_dir, file_digest  # noqa: F401  (re-exported: data modules use them from here)
 
 
 def verify(path: Path, sha256: Optional[str] = None, md5: Optional[str] = None) -> bool:

@@ -23,7 +23,8 @@ from tqdm import tqdm
 
 from ganforge.errors import GanforgeError
 from ganforge.files import atomic_write
-from ganforge.metrics.features import FeatureExtractor, extractor_dir, register_extractor
+from ganforge.image.metrics.sources import ImageExtractor
+from ganforge.metrics.features import extractor_dir, register_extractor
 
 DOMAINS = {"mnist": "mnist-classifier", "fashion-mnist": "fashion-mnist-classifier", "embedded": "mnist-classifier"}
 
@@ -111,7 +112,7 @@ def train_classifier(data: str = "mnist", out: Optional[str] = None, epochs: flo
             "seconds": round(time.monotonic() - t0, 1)}
     state = {k: v.contiguous() for k, v in model.state_dict().items()}
     atomic_write(path, lambda tmp: save_file(state, str(tmp), metadata={"ganforge": json.dumps(meta)}))
-    from ganforge.image.data.download import file_digest
+    from ganforge.files import file_digest
 
     return {"path": str(path), "sha256": file_digest(path, "sha256"), **meta}
 
@@ -135,7 +136,7 @@ def load_classifier(path: Path) -> Tuple[DomainClassifier, dict]:
     return model, meta
 
 
-class ClassifierExtractor(FeatureExtractor):
+class ClassifierExtractor(ImageExtractor):
     """28x28 grayscale images -> 128 features and 10 class probabilities."""
 
     domain = "mnist"

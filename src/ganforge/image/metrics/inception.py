@@ -25,7 +25,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganforge.errors import GanforgeError
-from ganforge.metrics.features import FeatureExtractor, extractor_dir, register_extractor
+from ganforge.image.metrics.sources import ImageExtractor
+from ganforge.metrics.features import extractor_dir, register_extractor
 
 WEIGHTS_NAME = "pt_inception-2015-12-05-6726825d.pth"
 WEIGHTS_URL = "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/" + WEIGHTS_NAME
@@ -176,7 +177,7 @@ def weights_candidates(weights: Optional[str]) -> List[Path]:
 
 
 def load_inception_state(path: Path) -> dict:
-    from ganforge.image.data.download import file_digest
+    from ganforge.files import file_digest
 
     digest = file_digest(path, "sha256")
     if not digest.startswith(SHA256_PREFIX):
@@ -217,7 +218,7 @@ def download_inception(dest: Optional[str] = None, url: str = WEIGHTS_URL) -> Pa
 
 
 @register_extractor("inception")
-class InceptionExtractor(FeatureExtractor):
+class InceptionExtractor(ImageExtractor):
     name = "inception"
     resize = "bilinear to 299x299 (torch interpolate, align_corners=False), grayscale repeated to RGB"
     batch_size = 50

@@ -1,7 +1,9 @@
 """What ``ganforge eval`` reads: images from a run (sampled on the fly), a folder, an .npz or a named split.
 
 Images are kept at their native size and channel count (uint8 ``[N, C, H, W]``), so that a
-mismatch with the reference is reported instead of silently resized away.
+mismatch with the reference is reported instead of silently resized away. :class:`ImageExtractor`
+is the base of the image family's feature extractors: it accepts such images (any array layout
+that :func:`as_uint8_images` reads) and refuses a size or channel count unlike the reference's.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
 from ganforge.errors import DataError, GanforgeError
+from ganforge.metrics.features import FeatureExtractor
 
 ImagesLike = Union[str, Path, np.ndarray, torch.Tensor]
 
@@ -44,6 +47,28 @@ def as_uint8_images(array: Union[np.ndarray, torch.Tensor], what: str) -> torch.
     if len(t) == 0:
         raise DataError(f"{what} holds no images; pass a non-empty set")
     return t.contiguous()
+
+
+def check_same_shape(images: torch.Tensor, ref_shape: tuple, source: str, ref: str) -> None:
+    if tuple(images.shape[1:]) != tuple(ref_shape):
+        c, h, w = images.shape[1:]
+        rc, rh, rw = ref_shape
+        raise DataError(f"{source} holds {w}x{h} images with {c} channel(s) but reference {ref} holds {rw}x{rh} "
+                        f"with {rc}; evaluate images of the reference's size and channel count")
+
+
+class ImageExtractor(FeatureExtractor):
+    """A feature extractor of uint8 images ``[N, C, H, W]``."""
+
+    modality = "image"
+    input_kind = "uint8 images [N, C, H, W]"
+
+    def accept(self, samples, what: str) -> torch.Tensor:
+        return samples if torch.is_tensor(samples) and samples.dtype == torch.uint8 and samples.dim() == 4 \
+            else as_uint8_images(samples, what)
+
+    def check_compatible(self, samples: torch.Tensor, reference_shape: tuple, source: str, reference: str) -> None:
+        check_same_shape(samples, reference_shape, source, reference)
 
 
 def load_npz_images(path: Path) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
