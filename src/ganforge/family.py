@@ -27,20 +27,18 @@ from typing import Any, Dict, List, Optional, Type
 from ganforge.errors import GanforgeError
 from ganforge.registry import Registry
 
+# each family module registers its family and imports what it adds to the shared registries (its metrics,
+# feature extractors and sample sources)
 FAMILY_MODULES = ["ganforge.image.family", "ganforge.text.family"]
 _loaded = False
 
-# Family modules that fill the metrics core's registries (metrics, extractors, sample sources) and work
-# without the family's training code: scoring a file of sentences needs no text model.
-EVALUATION_MODULES = ["ganforge.image.metrics.evaluation", "ganforge.text.scores"]
-
 
 def load_families() -> None:
-    """Import every family module so that it registers itself, and the families' evaluation modules (once)."""
+    """Import every family module so that it registers itself (once)."""
     global _loaded
     if not _loaded:
         _loaded = True
-        for module in FAMILY_MODULES + EVALUATION_MODULES:
+        for module in FAMILY_MODULES:
             importlib.import_module(module)
 
 

@@ -130,5 +130,5 @@ def num_classes_of(cfg: RunConfig) -> int:
     return 10
 
 
-# the image family's feature extractors register with the metrics core
-from ganforge.image.metrics import classifier, inception  # noqa: E402,F401
+# what the image family adds to the metrics core: feature extractors, the image sample source, auto choices
+from ganforge.image.metrics import classifier, evaluation, inception  # noqa: E402,F401

@@ -165,3 +165,7 @@ def evaluate_text(args: argparse.Namespace) -> int:
     (out / "metrics.json").write_text(json.dumps(result, indent=2))
     print(f"wrote {out / 'metrics.json'}")
     return 0
+
+
+# what the text family adds to the metrics core: BLEU and self-BLEU, and scoring plain text files
+from ganforge.text import scores  # noqa: E402,F401
