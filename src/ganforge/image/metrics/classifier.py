@@ -3,9 +3,12 @@
 It gives FID, KID, IS, precision/recall and Stacked-MNIST mode counts that work fully offline.
 Architecture: conv 16 -> pool -> conv 32 -> pool -> linear 128 (the feature vector, taken before
 its ReLU) -> linear 10; about 1.2 M multiply-adds per image, cheap to train and run on a CPU.
-Training is seeded (weights, batch order) and deterministic on CPU; the weights are saved as
-safetensors with the seed, data set, steps and test accuracy in the header, and the file's
-sha256 goes into every protocol card.
+Training is seeded (weights, batch order); on one machine it is deterministic, but other CPUs round
+differently, so the MNIST weights ship inside the package (``weights/``, sha256 in ``SHIPPED_SHA256``)
+and every machine scores with the same network and the same protocol card. ``ganforge features
+train`` reproduces them (into the cache; pass ``--weights`` to use your own). The weights are
+safetensors with the seed, data set, steps and test accuracy in the header, and the file's sha256
+goes into every protocol card.
 """
 from __future__ import annotations
 
@@ -44,7 +47,20 @@ class DomainClassifier(nn.Module):
         return features, self.fc2(F.relu(features))
 
 
+# weights shipped inside the package: every machine gets the same network, so the same protocol card
+SHIPPED = Path(__file__).resolve().parent / "weights"
+SHIPPED_SHA256 = {"mnist-classifier": "e44837d31863f357edca8de8beae7fed603daf26c7beb9b926806c5cc67a6a6a"}
+
+
 def default_weights(domain: str) -> Path:
+    """The shipped weights of a domain when the package has them, else where `features train` saves them."""
+    name = DOMAINS.get(domain, domain)
+    shipped = SHIPPED / f"{name}.safetensors"
+    return shipped if shipped.is_file() else trained_weights(domain)
+
+
+def trained_weights(domain: str) -> Path:
+    """Where `ganforge features train` writes a domain's weights by default (the cache, not the package)."""
     return extractor_dir() / f"{DOMAINS.get(domain, domain)}.safetensors"
 
 
@@ -106,7 +122,7 @@ def train_classifier(data: str = "mnist", out: Optional[str] = None, epochs: flo
         opt.step()
         schedule.step()
     acc = accuracy(model, x_test, y_test)
-    path = Path(out) if out else default_weights(data)
+    path = Path(out) if out else trained_weights(data)
     meta = {"format": "ganforge-classifier/1", "data": data, "seed": seed, "steps": steps, "batch_size": batch_size,
             "lr": lr, "test_accuracy": acc, "train_images": len(x_train), "test_images": len(x_test),
             "seconds": round(time.monotonic() - t0, 1)}
@@ -147,7 +163,7 @@ class ClassifierExtractor(ImageExtractor):
         path = Path(weights) if weights else default_weights(self.domain)
         if not path.is_file():
             raise GanforgeError(f"no {self.name} weights at {path}; train them once with `ganforge features train "
-                                f"--data {self.domain}` (about 2 minutes on a CPU) or pass --weights FILE")
+                                f"--data {self.domain}` (about 4 minutes on a CPU), then pass --weights {path}")
         model, self.meta = load_classifier(path)
         super().__init__(model, path, device)
 
