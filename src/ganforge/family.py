@@ -27,7 +27,7 @@ from typing import Any, Dict, List, Optional, Type
 from ganforge.errors import GanforgeError
 from ganforge.registry import Registry
 
-FAMILY_MODULES = ["ganforge.image.family"]
+FAMILY_MODULES = ["ganforge.image.family", "ganforge.toy2d.family"]
 _loaded = False
 
 
