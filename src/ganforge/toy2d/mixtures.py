@@ -66,7 +66,7 @@ def train_mixture(run: MixtureRun, quiet: bool = False, progress: int = 0,
 
     ``progress`` > 0 scores 2,500 fixed samples every that many steps (``trajectory`` in the result, and
     metrics.jsonl of the run); scoring draws no training randomness, so it does not change the run.
-    ``steps=0`` scores the untrained generator.
+    ``steps=0`` scores the untrained generator. A given ``run_dir`` that holds a checkpoint is continued.
     """
     from ganforge.family import FAMILIES
 
@@ -75,7 +75,7 @@ def train_mixture(run: MixtureRun, quiet: bool = False, progress: int = 0,
         trainer = FAMILIES.get("toy2d").trainer(cfg, Path(run_dir or Path(tmp) / run.mixture), quiet=quiet)
         t0 = time.monotonic()
         if run.steps > 0:
-            trainer.fit()
+            trainer.fit(resume=run_dir is not None)
         seconds = time.monotonic() - t0
         task = trainer.task
         samples = task.fixed_samples(run.eval_samples, seed=run.seed + 2).numpy()

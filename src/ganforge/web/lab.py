@@ -4,8 +4,8 @@ A :class:`LabSession` trains the 2D toy family's networks (:mod:`ganforge.toy2d.
 generator from a 2D latent, an MLP critic) on one of its data sets (:mod:`ganforge.toy2d.data`)
 with any loss of ``ganforge.losses.LOSSES``, one step at a time: its critic step is the family's
 :func:`~ganforge.toy2d.nets.critic_objective` (the shared ``discriminator_objective``), as in
-``ganforge train gan2d``. ``frame()`` is what the page draws: real and generated points, the discriminator's
-surface on a grid, the generator's image of a latent grid, the gradient the generator's loss puts
+``ganforge train gan2d``. ``frame()`` is what the page draws: real and generated points, the
+discriminator's surface on a grid, the generator's image of a latent grid, the gradient the generator's loss puts
 on each generated point, loss curves, a Jensen-Shannon divergence estimate and mode coverage.
 
 The sessions of all tabs live in :class:`ganforge.web.lab_sessions.LabSessions`, whose one worker
