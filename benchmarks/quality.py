@@ -123,13 +123,14 @@ def stacked_section(args, root: Path) -> list:
             {"config": "floor: real Stacked MNIST (26,000 images)", **floor, "seconds": 0.0}]
 
 
-def mixtures_section(args) -> list:
+def mixtures_section(args, root: Path) -> list:
     rows = []
     for name, steps in (("ring8", args.ring_steps), ("grid25", args.mixture_steps)):
         if steps == 0:
             continue
         run = MixtureRun(mixture=name, steps=steps, pack=args.pack, seed=0)
-        result = train_mixture(run, quiet=False, progress=max(1, steps // 10))
+        result = train_mixture(run, quiet=False, progress=max(1, steps // 10),
+                               run_dir=root / f"gan2d-{name}" if args.runs else None)
         rows.append({"config": f"{name}: MLP {run.layers}x{run.hidden}, {run.loss} + R1 {run.r1_weight}, "
                                f"lr {run.lr}, pack {run.pack}, EMA {run.ema_decay}, {run.steps} steps", **result})
         print(f"  {name}: {result['modes']}/{result['num_modes']} modes, {result['high_quality']:.1%} high quality",
@@ -207,7 +208,7 @@ def main() -> int:
             elif section == "stacked":
                 results["stacked"] = stacked_section(args, root)
             elif section == "mixtures":
-                results["mixtures"] = mixtures_section(args)
+                results["mixtures"] = mixtures_section(args, root)
             else:
                 p.error(f"unknown section {section!r}")
     results["total_seconds"] = time.monotonic() - t0

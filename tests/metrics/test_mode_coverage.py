@@ -8,7 +8,9 @@ import torch
 from ganforge.image.data import load_split
 from ganforge.image.data.stacked import stack_digits
 from ganforge.metrics.features import create_extractor
-from ganforge.toy2d.mixtures import MixtureRun, grid25, mixture_quality, ring8, train_mixture
+from ganforge.toy2d.data import make_toy_data
+from ganforge.toy2d.metrics import mixture_quality
+from ganforge.toy2d.mixtures import MixtureRun, train_mixture
 from ganforge.image.metrics.stacked_mnist import histogram_coverage, stacked_modes
 
 
@@ -22,17 +24,17 @@ def test_histogram_coverage_equals_direct_kl():
 
 
 def test_mixture_quality_counts_modes_and_high_quality_samples():
-    mix = grid25()
+    mix = make_toy_data("grid25")
     g = torch.Generator().manual_seed(0)
     good = mix.sample(2500, g).numpy()
     q = mixture_quality(good, mix)
     assert q["modes"] == 25 and q["high_quality"] > 0.98
-    one_mode = np.repeat(mix.centres[:1], 2500, 0)
+    one_mode = np.repeat(mix.centers[:1].numpy(), 2500, 0)
     q = mixture_quality(one_mode, mix)
     assert q["modes"] == 1 and q["high_quality"] == 1.0 and q["kl"] == pytest.approx(math.log(25))
-    between = (mix.centres[:1] + np.array([[1.0, 1.0]])).repeat(100, 0)
+    between = (mix.centers[:1].numpy() + np.array([[1.0, 1.0]])).repeat(100, 0)
     assert mixture_quality(between, mix)["high_quality"] == 0.0
-    assert len(ring8().centres) == 8
+    assert len(make_toy_data("ring8").centers) == 8
 
 
 def test_2d_training_is_seeded_and_moves_samples_towards_the_modes():

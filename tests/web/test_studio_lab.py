@@ -9,9 +9,10 @@ import pytest
 import torch
 
 from ganforge.errors import ConfigError
-from ganforge.web.lab import parse_config
+from ganforge.toy2d.data import TOY_DATA, make_toy_data
+from ganforge.toy2d.metrics import js_divergence, mode_coverage
+from ganforge.web.lab import DATASETS, parse_config
 from ganforge.web.lab_sessions import LabSessions
-from ganforge.toy2d.data import TOY_DATA, js_divergence, make_toy_data, mode_coverage
 
 
 def test_toy_data_sets_are_seeded_and_inside_the_view():
@@ -58,7 +59,9 @@ def test_config_checks():
         parse_config({"d_hidden": []})
     with pytest.raises(ConfigError, match="lr_d"):
         parse_config({"lr_d": 5.0})
-    assert set(TOY_DATA.names()) == {"ring", "grid", "spiral", "moons", "drawn"}
+    assert set(DATASETS) == {"ring", "grid", "spiral", "moons", "drawn"} <= set(TOY_DATA.names())
+    with pytest.raises(ConfigError, match="ring, grid"):
+        parse_config({"dataset": "grid25"})  # a toy2d preset outside the Lab's view
 
 
 def test_unpolled_sessions_pause_then_go():

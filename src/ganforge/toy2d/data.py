@@ -1,8 +1,16 @@
-"""The 2D data sets of the studio's Lab: ring, grid, spiral, two moons and points the user draws.
+"""The 2D toy world's data: a few parametrised distributions, and named presets of them.
 
-Each data set is registered by name in ``TOY_DATA`` and draws ``n`` points ``[n, 2]`` from a
-``torch.Generator``, so a Lab session seeded the same way sees the same data. Data sets made of
-Gaussian modes (ring, grid) also say where their modes are, for the mode-coverage readout.
+Definitions (each returns a :class:`ToyData` that draws ``[n, 2]`` points from a ``torch.Generator``):
+
+- :func:`ring` ``(modes, radius, std)``: Gaussians evenly spaced on a circle;
+- :func:`grid` ``(side, spacing, std)``: Gaussians on a ``side`` x ``side`` grid centred on 0;
+- :func:`spiral`, :func:`moons`, and :func:`drawn` (points the user drew in the studio's Lab).
+
+Presets, registered by name in ``TOY_DATA`` (what ``ganforge train gan2d --data NAME`` and the Lab
+take): the Lab's ``ring`` (8 modes, radius 2, std 0.05) and ``grid`` (5 x 5, spacing 1, std 0.05),
+which fit its view square; the mixture benchmark's ``ring8`` (8 modes, radius 2, std 0.02) and
+``grid25`` (5 x 5, spacing 2, std 0.05, as VEEGAN and PacGAN); ``spiral``, ``moons``, ``drawn``.
+Data made of Gaussian modes knows its centres and std, for the metrics of :mod:`ganforge.toy2d.metrics`.
 """
 from __future__ import annotations
 
@@ -21,69 +29,72 @@ DRAWN_NOISE = 0.05  # std of the jitter added around each drawn point
 
 @dataclass
 class ToyData:
-    """A 2D distribution: ``sample(n, generator)`` points, and its mode centres when it has modes."""
+    """A 2D distribution: ``sample(n, generator)`` points, and its mode centres and std when it has modes."""
 
+    name: str
     sample: Callable[[int, torch.Generator], torch.Tensor]
-    centers: Optional[torch.Tensor] = None
-    mode_std: float = 0.0
+    centers: Optional[torch.Tensor] = None   # [K, 2] float32
+    std: float = 0.0
+
+    @property
+    def extent(self) -> float:
+        """Half the side of a square that holds (nearly) all the points: for plots."""
+        if self.centers is None:
+            return VIEW
+        return float(self.centers.abs().max()) + 4 * self.std + 0.5
 
 
-TOY_DATA = Registry("2D data set")
+def gaussian_modes(name: str, centers: torch.Tensor, std: float) -> ToyData:
+    """Equal-weight Gaussians of standard deviation ``std`` around ``centers`` ``[K, 2]``."""
+    centers = centers.to(torch.float32)
 
-
-def _gaussian_modes(centers: torch.Tensor, std: float) -> ToyData:
     def sample(n: int, g: torch.Generator) -> torch.Tensor:
         which = torch.randint(0, len(centers), (n,), generator=g)
         return centers[which] + std * torch.randn(n, 2, generator=g)
 
-    return ToyData(sample, centers, std)
+    return ToyData(name, sample, centers, std)
 
 
-@TOY_DATA.register("ring")
-def ring(points: Sequence = ()) -> ToyData:
-    """8 Gaussians (std 0.05) evenly spaced on a circle of radius 2 (the unrolled-GAN benchmark)."""
-    angles = torch.arange(8) * (2 * math.pi / 8)
-    return _gaussian_modes(2.0 * torch.stack([torch.cos(angles), torch.sin(angles)], 1), 0.05)
+def ring(modes: int = 8, radius: float = 2.0, std: float = 0.05, name: str = "ring") -> ToyData:
+    """``modes`` Gaussians evenly spaced on a circle of ``radius`` (the first on the positive x axis)."""
+    angles = torch.arange(modes, dtype=torch.float64) * (2 * math.pi / modes)
+    return gaussian_modes(name, radius * torch.stack([torch.cos(angles), torch.sin(angles)], 1), std)
 
 
-@TOY_DATA.register("grid")
-def grid(points: Sequence = ()) -> ToyData:
-    """25 Gaussians (std 0.05) on the 5 x 5 grid {-2, -1, 0, 1, 2}^2."""
-    axis = torch.arange(-2, 3, dtype=torch.float32)
-    return _gaussian_modes(torch.cartesian_prod(axis, axis), 0.05)
+def grid(side: int = 5, spacing: float = 1.0, std: float = 0.05, name: str = "grid") -> ToyData:
+    """``side`` x ``side`` Gaussians ``spacing`` apart, centred on the origin (x outer, y inner)."""
+    axis = spacing * (torch.arange(side, dtype=torch.float64) - (side - 1) / 2)
+    return gaussian_modes(name, torch.cartesian_prod(axis, axis), std)
 
 
-@TOY_DATA.register("spiral")
-def spiral(points: Sequence = ()) -> ToyData:
-    """An Archimedean spiral of 1.75 turns out to radius 2.5, with Gaussian noise 0.05."""
+def spiral(turns: float = 1.75, radius: float = 2.5, noise: float = 0.05, name: str = "spiral") -> ToyData:
+    """An Archimedean spiral of ``turns`` turns out to ``radius``, with Gaussian noise."""
 
     def sample(n: int, g: torch.Generator) -> torch.Tensor:
         t = torch.rand(n, generator=g).sqrt()  # uniform along the length, roughly
-        angle = t * 3.5 * math.pi
-        xy = 2.5 * t[:, None] * torch.stack([torch.cos(angle), torch.sin(angle)], 1)
-        return xy + 0.05 * torch.randn(n, 2, generator=g)
+        angle = t * (2 * turns) * math.pi
+        xy = radius * t[:, None] * torch.stack([torch.cos(angle), torch.sin(angle)], 1)
+        return xy + noise * torch.randn(n, 2, generator=g)
 
-    return ToyData(sample)
+    return ToyData(name, sample)
 
 
-@TOY_DATA.register("moons")
-def moons(points: Sequence = ()) -> ToyData:
-    """Two interleaved half circles (scikit-learn's make_moons scaled by 1.5, centred), noise 0.05."""
+def moons(scale: float = 1.5, noise: float = 0.05, name: str = "moons") -> ToyData:
+    """Two interleaved half circles (scikit-learn's make_moons scaled by ``scale``, centred), with noise."""
 
     def sample(n: int, g: torch.Generator) -> torch.Tensor:
         angle = torch.rand(n, generator=g) * math.pi
         upper = torch.rand(n, generator=g) < 0.5
         x = torch.where(upper, torch.cos(angle), 1 - torch.cos(angle))
         y = torch.where(upper, torch.sin(angle), 0.5 - torch.sin(angle))
-        xy = 1.5 * (torch.stack([x, y], 1) - torch.tensor([0.5, 0.25]))
-        return xy + 0.05 * torch.randn(n, 2, generator=g)
+        xy = scale * (torch.stack([x, y], 1) - torch.tensor([0.5, 0.25]))
+        return xy + noise * torch.randn(n, 2, generator=g)
 
-    return ToyData(sample)
+    return ToyData(name, sample)
 
 
-@TOY_DATA.register("drawn")
-def drawn(points: Sequence = ()) -> ToyData:
-    """The points the user drew on the page, each jittered by Gaussian noise 0.05."""
+def drawn(points: Sequence = (), noise: float = DRAWN_NOISE, name: str = "drawn") -> ToyData:
+    """The points the user drew on the Lab's plot, each jittered by Gaussian noise."""
     if len(points) < 3:
         raise ConfigError("data set 'drawn' needs at least 3 points: click or drag on the plot to draw some, "
                           "or pick another data set")
@@ -93,41 +104,26 @@ def drawn(points: Sequence = ()) -> ToyData:
 
     def sample(n: int, g: torch.Generator) -> torch.Tensor:
         which = torch.randint(0, len(anchors), (n,), generator=g)
-        return anchors[which] + DRAWN_NOISE * torch.randn(n, 2, generator=g)
+        return anchors[which] + noise * torch.randn(n, 2, generator=g)
 
-    return ToyData(sample)
+    return ToyData(name, sample)
+
+
+# ---------------------------------------------------------------------- presets
+TOY_DATA = Registry("2D data set")
+PRESETS = {
+    "ring": lambda points: ring(8, 2.0, 0.05, name="ring"),        # the Lab's: inside its view
+    "grid": lambda points: grid(5, 1.0, 0.05, name="grid"),
+    "ring8": lambda points: ring(8, 2.0, 0.02, name="ring8"),      # the benchmark's (docs/benchmarks.md)
+    "grid25": lambda points: grid(5, 2.0, 0.05, name="grid25"),
+    "spiral": lambda points: spiral(),
+    "moons": lambda points: moons(),
+    "drawn": lambda points: drawn(points),
+}
+for _name, _factory in PRESETS.items():
+    TOY_DATA.register(_name)(_factory)
 
 
 def make_toy_data(name: str, points: Sequence = ()) -> ToyData:
+    """The preset ``name`` (``points``: the user's points for ``drawn``)."""
     return TOY_DATA.create(name, points)
-
-
-def mode_coverage(fake: torch.Tensor, data: ToyData, radius: float = 0.3, share: float = 0.2) -> Optional[int]:
-    """How many modes have at least ``share`` of their fair share of ``fake`` within ``radius`` (None: no modes)."""
-    if data.centers is None:
-        return None
-    near = torch.cdist(fake, data.centers) < radius  # [n, modes]
-    need = share * len(fake) / len(data.centers)
-    return int((near.sum(0) >= need).sum())
-
-
-def js_divergence(real: torch.Tensor, fake: torch.Tensor, bins: int = 30) -> float:
-    """Jensen-Shannon divergence in bits (0 = same, 1 = disjoint) between 2D histograms over the view square.
-
-    A coarse but honest estimate: both samples are binned on a ``bins`` x ``bins`` grid over
-    [-VIEW, VIEW]^2 (points outside are clamped to the border bins).
-    """
-
-    def histogram(x: torch.Tensor) -> torch.Tensor:
-        idx = ((x + VIEW) / (2 * VIEW) * bins).long().clamp(0, bins - 1)
-        flat = idx[:, 0] * bins + idx[:, 1]
-        return torch.bincount(flat, minlength=bins * bins).double() / len(x)
-
-    p, q = histogram(real), histogram(fake)
-    m = 0.5 * (p + q)
-
-    def kl(a: torch.Tensor) -> torch.Tensor:
-        mask = a > 0
-        return (a[mask] * (a[mask] / m[mask]).log2()).sum()
-
-    return float(0.5 * kl(p) + 0.5 * kl(q))

@@ -31,7 +31,7 @@ from ganforge.losses import LOSSES
 from ganforge.web.create import GeneratorCache, Jobs
 from ganforge.web.lab_sessions import LabSessions, TooManyLabs
 from ganforge.web.runs import NotFound, RunsFolder
-from ganforge.toy2d.data import TOY_DATA
+from ganforge.web.lab import DATASETS as LAB_DATASETS
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 256 * 1024
@@ -192,7 +192,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
 
     async def options(request: Request) -> Response:
-        return reply({"losses": LOSSES.names(), "datasets": TOY_DATA.names(), "runs_dir": str(runs.root)})
+        return reply({"losses": LOSSES.names(), "datasets": sorted(LAB_DATASETS), "runs_dir": str(runs.root)})
 
     async def lab_create(request: Request) -> Response:
         data = await read_json(request)

@@ -1,10 +1,11 @@
 """The studio's Lab: GAN Lab done in PyTorch on the server, one session per browser tab.
 
-A :class:`LabSession` trains a small MLP generator (2D latent -> 2D point) against an MLP
-discriminator on a 2D data set (:mod:`ganforge.toy2d.data`) with any loss of
-``ganforge.losses.LOSSES``: the same loss objects, penalties and clipping hooks as the image
-trainer. ``frame()`` is what the page draws: real and generated points, the discriminator's
-surface on a grid, the generator's image of a latent grid, the gradient the generator's loss puts
+A :class:`LabSession` trains the 2D toy family's networks (:mod:`ganforge.toy2d.nets`: an MLP
+generator from a 2D latent, an MLP critic) on one of its data sets (:mod:`ganforge.toy2d.data`)
+with any loss of ``ganforge.losses.LOSSES``, one step at a time: its critic step is the family's
+:func:`~ganforge.toy2d.nets.critic_objective` (the shared ``discriminator_objective``), as in
+``ganforge train gan2d``. ``frame()`` is what the page draws: real and generated points, the
+discriminator's surface on a grid, the generator's image of a latent grid, the gradient the generator's loss puts
 on each generated point, loss curves, a Jensen-Shannon divergence estimate and mode coverage.
 
 The sessions of all tabs live in :class:`ganforge.web.lab_sessions.LabSessions`, whose one worker
@@ -21,13 +22,14 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
-from torch import nn
 
 from ganforge.config import from_dict, option
 from ganforge.losses.config import LossConfig
 from ganforge.errors import ConfigError, GanforgeError
 from ganforge.losses import LOSSES, create_loss
-from ganforge.toy2d.data import TOY_DATA, VIEW, js_divergence, make_toy_data, mode_coverage
+from ganforge.toy2d.data import VIEW, make_toy_data
+from ganforge.toy2d.metrics import js_divergence, mode_coverage
+from ganforge.toy2d.nets import Critic, Generator, critic_objective
 
 LATENT_DIM = 2
 SHOWN_POINTS = 512  # real and generated points drawn on the page
@@ -40,6 +42,7 @@ CURVE_POINTS = 300
 SLOW_STEPS_PER_S = 4.0
 FRAME_EVERY_S = 0.08  # a playing session's frame is refreshed at most this often
 PROBABILITY_LOSSES = ("minimax", "nonsaturating")
+DATASETS = ("ring", "grid", "spiral", "moons", "drawn")  # the toy2d presets that fit the Lab's view
 
 
 @dataclass
@@ -58,8 +61,8 @@ class LabConfig:
 
 def parse_config(data: Dict[str, Any]) -> LabConfig:
     cfg = from_dict(LabConfig, data)
-    if cfg.dataset not in TOY_DATA:
-        TOY_DATA.get(cfg.dataset)  # raises, naming the choices
+    if cfg.dataset not in DATASETS:
+        raise ConfigError(f"config key 'dataset' is {cfg.dataset!r}; choose one of {', '.join(DATASETS)}")
     if cfg.loss not in LOSSES:
         LOSSES.get(cfg.loss)
     for key in ("g_hidden", "d_hidden"):
@@ -69,26 +72,6 @@ def parse_config(data: Dict[str, Any]) -> LabConfig:
     if len(cfg.points) > 2000:
         raise ConfigError(f"{len(cfg.points)} drawn points is too many; draw at most 2000")
     return cfg
-
-
-def mlp(sizes: List[int]) -> nn.Sequential:
-    layers: List[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            layers.append(nn.LeakyReLU(0.2))
-    return nn.Sequential(*layers)
-
-
-class PointCritic(nn.Module):
-    """The Lab's discriminator: 2D points -> one logit each (``labels`` unused, as the loss API passes them)."""
-
-    def __init__(self, hidden: Tuple[int, ...]):
-        super().__init__()
-        self.net = mlp([2, *hidden, 1])
-
-    def forward(self, x: torch.Tensor, labels: Optional[torch.Tensor] = None) -> torch.Tensor:
-        return self.net(x).squeeze(1)
 
 
 _init_lock = threading.Lock()  # weight init uses the global torch RNG: one reset at a time
@@ -125,7 +108,7 @@ class LabSession:
             data = make_toy_data(cfg.dataset, cfg.points)
             with _init_lock, torch.random.fork_rng():
                 torch.manual_seed(cfg.seed)
-                self.G, self.D = mlp([LATENT_DIM, *cfg.g_hidden, 2]), PointCritic(cfg.d_hidden)
+                self.G, self.D = Generator(LATENT_DIM, cfg.g_hidden), Critic(cfg.d_hidden)
             self.cfg, self.data = cfg, data
             self.loss = create_loss(LossConfig(name=cfg.loss))
             self.opt_g = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(0.5, 0.999))
@@ -176,11 +159,9 @@ class LabSession:
             real = self.data.sample(b, self.gen)
             with torch.no_grad():
                 fake = self.G(torch.randn(b, LATENT_DIM, generator=self.gen))
+            eps = torch.rand(b, generator=self.gen)
             self.D.requires_grad_(True)
-            loss = self.loss.discriminator(self.D(real), self.D(fake))
-            penalty = self.loss.penalty(self.D, real, fake, None, self.gen)
-            if penalty is not None:
-                loss = loss + penalty
+            loss = self.d_objective(real, fake, eps)
             self.opt_d.zero_grad(set_to_none=True)
             loss.backward()
             self.opt_d.step()
@@ -190,6 +171,10 @@ class LabSession:
             self.pending_d += 1
             self.last_d_loss = float(loss.detach())
             self._check_finite(self.last_d_loss)
+
+    def d_objective(self, real: torch.Tensor, fake: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+        """The critic's loss on these points: the toy family's objective (no R1 in the Lab)."""
+        return critic_objective(self.loss, self.D, real, fake, eps=eps)[0]
 
     def step_g(self) -> None:
         with self.lock:
