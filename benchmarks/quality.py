@@ -68,7 +68,7 @@ def digit_modes(images: torch.Tensor, classifier) -> dict:
     """Digit classes covered (>= 10 % of a fair share of the predicted classes) and KL from uniform."""
     import numpy as np
 
-    from ganforge.image.metrics.stacked_mnist import histogram_coverage
+    from ganforge.metrics.coverage import histogram_coverage
 
     _, probs = classifier.extract(images)
     counts = np.bincount(probs.argmax(1), minlength=10)

@@ -11,7 +11,8 @@ from ganforge.metrics.features import create_extractor
 from ganforge.toy2d.data import make_toy_data
 from ganforge.toy2d.metrics import mixture_quality
 from ganforge.toy2d.mixtures import MixtureRun, train_mixture
-from ganforge.image.metrics.stacked_mnist import histogram_coverage, stacked_modes
+from ganforge.image.metrics.stacked_mnist import stacked_modes
+from ganforge.metrics.coverage import histogram_coverage
 
 
 def test_histogram_coverage_equals_direct_kl():

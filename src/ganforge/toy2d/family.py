@@ -27,7 +27,7 @@ class Toy2dFamily(Family):
         return list(MODELS)
 
     def config_from_flags(self, args: argparse.Namespace) -> Dict[str, Any]:
-        from ganforge.cli.train import shared_train_keys
+        from ganforge.family import shared_train_keys
 
         out: Dict[str, Any] = {"model": {"name": args.model}, "train": shared_train_keys(args)}
         if args.steps is not None:

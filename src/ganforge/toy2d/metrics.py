@@ -16,7 +16,7 @@ from typing import Dict, Optional
 import numpy as np
 import torch
 
-from ganforge.image.metrics.stacked_mnist import histogram_coverage
+from ganforge.metrics.coverage import histogram_coverage
 from ganforge.toy2d.data import VIEW, ToyData
 
 

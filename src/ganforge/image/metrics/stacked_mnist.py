@@ -13,21 +13,10 @@ import numpy as np
 import torch
 
 from ganforge.errors import DataError
+from ganforge.metrics.coverage import histogram_coverage
 from ganforge.metrics.features import FeatureExtractor
 
 NUM_MODES = 1000
-
-
-def histogram_coverage(counts: np.ndarray, min_count: int = 1) -> Dict[str, float]:
-    """Modes with >= ``min_count`` samples and KL(histogram || uniform) over all modes."""
-    counts = np.asarray(counts, dtype=np.float64)
-    total = counts.sum()
-    if total <= 0:
-        return {"modes": 0, "kl": float("inf")}
-    p = counts / total
-    nz = p > 0
-    kl = float((p[nz] * np.log(p[nz] * len(counts))).sum())
-    return {"modes": int((counts >= min_count).sum()), "kl": kl}
 
 
 def stacked_modes(images: torch.Tensor, classifier: FeatureExtractor) -> np.ndarray:
