@@ -48,8 +48,11 @@ def test_lab_learns_the_ring_until_all_8_modes_have_points(live_server, page):
     page.wait_for_selector("body[data-ready]")
     assert page.input_value("#dataset") == "ring"
     page.click("#play")
-    page.wait_for_function("() => window.studioLab.frame && window.studioLab.frame.modes.covered === 8",
-                           timeout=150_000, polling=200)
+    # the Lab counts modes on its own 2,000-point check sample; wait until the 512 points it draws show them too
+    page.wait_for_function("""(ring) => { const f = window.studioLab.frame;
+        if (!f || !f.modes || f.modes.covered !== 8) return false;
+        return ring.every(([cx, cy]) => f.fake.filter(([x, y]) => Math.hypot(x - cx, y - cy) < 0.3).length >= 10); }""",
+                           arg=RING, timeout=150_000, polling=200)
     page.click("#play")  # pause
     page.wait_for_function("() => !window.studioLab.frame.playing")
     fake = np.array(page.evaluate("() => window.studioLab.frame.fake"))  # the points drawn on the page

@@ -89,7 +89,7 @@ def test_malformed_requests_get_4xx_with_a_message(client):
     cases = [
         (client.post("/api/lab", content=b"{not json", headers={"content-type": "application/json"}), 400, "JSON"),
         (client.post("/api/lab", json=[1, 2]), 400, "JSON object"),
-        (client.post("/api/lab", json={"dataset": "swirl"}), 400, "unknown 2D data set"),
+        (client.post("/api/lab", json={"dataset": "swirl"}), 400, "choose one of ring, grid"),
         (client.get("/api/lab"), 405, "not allowed"),
         (client.get("/api/nothing-here"), 404, "nothing at"),
         (client.post("/api/create", json={"run": "tiny-cond", "truncation": -1}), 400, "truncation"),
