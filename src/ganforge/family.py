@@ -98,8 +98,13 @@ class Family:
         return f"training {trainer.cfg.model.name} on {trainer.device}"
 
     def done_lines(self, trainer, run_dir: Path, checkpoint: Path) -> List[str]:
-        return [f"  checkpoint:  {checkpoint}", f"  TensorBoard: tensorboard --logdir {run_dir / 'tb'}",
-                f"  sample more: ganforge sample {run_dir} --out samples{self.sample_suffix}"]
+        """What `ganforge train` prints at the end: the newest samples, the checkpoint, then ``next_steps``."""
+        samples = [p for _, p in trainer.run.sample_files()]
+        return [f"  samples:     {samples[-1] if samples else '-'}", f"  checkpoint:  {checkpoint}",
+                f"  TensorBoard: tensorboard --logdir {run_dir / 'tb'}", *self.next_steps(run_dir)]
+
+    def next_steps(self, run_dir: Path) -> List[str]:
+        return [f"  sample more: ganforge sample {run_dir} --out samples{self.sample_suffix}"]
 
     # ------------------------------------------------------------------ using a trained run
     def load(self, checkpoint: Path, tensors: Dict[str, Any], meta: Dict[str, Any], device: str = "cpu"):

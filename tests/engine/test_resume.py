@@ -99,7 +99,7 @@ def test_a_rate_given_at_resume_is_the_rate_the_optimizer_uses_and_is_printed(tm
 
 
 def test_resuming_with_the_runs_own_config_changes_nothing(tmp_path):
-    ImageTrainer(tiny_config(train={"steps": 3, "lr_decay_steps": 4, "steps": 6}), tmp_path / "r").fit(stop_at=3)
-    resumed = ImageTrainer(tiny_config(train={"steps": 3, "lr_decay_steps": 4, "steps": 6}), tmp_path / "r")
+    ImageTrainer(tiny_config(train={"lr_decay_steps": 4, "steps": 6}), tmp_path / "r").fit(stop_at=3)
+    resumed = ImageTrainer(tiny_config(train={"lr_decay_steps": 4, "steps": 6}), tmp_path / "r")
     assert resumed.resume() and resumed.step == 3
     assert resumed.resume_changes == []

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
 def evaluate_images(args: argparse.Namespace) -> int:
     import torch
 
-    from ganforge.metrics.evaluate import Evaluator, Score
+    from ganforge.metrics.evaluate import Evaluator
     from ganforge.metrics.registry import FEATURES, parse_metric_names
     from ganforge.image.metrics.sources import is_run, load_images, sample_run
 

@@ -10,13 +10,12 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
-from typing import Any, Dict
 
 from ganforge.config import load_config, merge, read_yaml
 from ganforge.engine import distributed as ddp
 from ganforge.engine.run_folder import RunFolder
 from ganforge.errors import CheckpointError, GanforgeError
-from ganforge.family import FAMILIES, Family, family_named, family_of_model, shared_train_keys  # noqa: F401
+from ganforge.family import FAMILIES, Family, family_named, family_of_model
 
 def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train a GAN (default: DCGAN on the embedded MNIST digits)",

@@ -71,6 +71,25 @@ class Task:
     phases: List[Phase]
     stats: Stats
     device: torch.device
+    world, rank = 1, 0
+
+    def setup_runtime(self, processes: bool = True, unlimited_steps: bool = True) -> None:
+        """Join the torchrun group, pick the device and thread count, and check the batch splits over processes
+        (``processes=False``: a task that runs in one process only); with ``unlimited_steps``, ``train.steps=0``
+        means "until the time budget", which must then be set."""
+        t = self.cfg.train
+        ddp.init_from_env()
+        self.world, self.rank = ddp.world_size(), ddp.rank()
+        if not processes and self.world > 1:
+            raise ConfigError(f"{self.family} runs take one process; run them without torchrun")
+        if t.batch_size % self.world:
+            raise ConfigError(f"batch size {t.batch_size} does not split over {self.world} processes; "
+                              f"use a multiple of {self.world}")
+        if unlimited_steps and t.steps == 0 and t.max_minutes == 0:
+            raise ConfigError("train.steps=0 means no step limit, so set a time budget: --max-minutes M")
+        self.device = ddp.pick_device(t.device)
+        if t.threads:
+            torch.set_num_threads(t.threads)
 
     def updates(self, step: int, phase: str, index: int) -> Sequence[Update]:
         raise NotImplementedError

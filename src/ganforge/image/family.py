@@ -80,11 +80,8 @@ class ImageFamily(Family):
         return (f"{cfg.model.name} ({cfg.loss.name} loss) on {task.data.name} ({len(task.data)} images "
                 f"{tuple(task.data.image_shape)}) on {trainer.device}, {trainer.world} process(es)")
 
-    def done_lines(self, trainer, run_dir: Path, checkpoint: Path) -> List[str]:
-        grids = [p for _, p in trainer.run.sample_files()]
-        return [f"  samples:     {grids[-1] if grids else '-'}", f"  checkpoint:  {checkpoint}",
-                f"  TensorBoard: tensorboard --logdir {run_dir / 'tb'}",
-                f"  sample more: ganforge sample {run_dir} --n 64 --out grid.png"]
+    def next_steps(self, run_dir: Path) -> List[str]:
+        return [f"  sample more: ganforge sample {run_dir} --n 64 --out grid.png"]
 
     # ------------------------------------------------------------------ using a trained run
     def load(self, checkpoint: Path, tensors, meta, device: str = "cpu"):

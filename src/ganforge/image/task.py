@@ -13,7 +13,6 @@ from typing import Dict, List, Optional
 
 import torch
 
-from ganforge.engine import distributed as ddp
 from ganforge.engine.batches import BatchSampler, step_generator
 from ganforge.engine.loop import Hook, Phase, Task, Trainer, Update
 from ganforge.engine.run_folder import RunFolder
@@ -35,16 +34,7 @@ class ImageTask(Task):
     def __init__(self, cfg: RunConfig):
         self.cfg = cfg
         t, m = cfg.train, cfg.model
-        ddp.init_from_env()
-        self.world, self.rank = ddp.world_size(), ddp.rank()
-        self.device = ddp.pick_device(t.device)
-        if t.threads:
-            torch.set_num_threads(t.threads)
-        if t.steps == 0 and t.max_minutes == 0:
-            raise ConfigError("train.steps=0 means no step limit, so set a time budget: --max-minutes M")
-        if t.batch_size % self.world:
-            raise ConfigError(f"batch size {t.batch_size} does not split over {self.world} processes; "
-                              f"use a multiple of {self.world}")
+        self.setup_runtime()
         if (t.batch_size // self.world) % m.pack:
             raise ConfigError(f"model.pack={m.pack} needs a per-process batch that is a multiple of it, got "
                               f"{t.batch_size // self.world}; change train.batch_size")

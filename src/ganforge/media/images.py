@@ -12,7 +12,6 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ganforge.errors import GanforgeError
 from ganforge.files import atomic_write
 
 

@@ -84,11 +84,8 @@ class TextFamily(Family):
         return (f"{cfg.model.name} on {c.name} ({len(c.train)} sentences, vocabulary {c.vocab_size}, length "
                 f"{c.seq_len}) on {trainer.device}, {trainer.world} process(es): phases {phases}")
 
-    def done_lines(self, trainer, run_dir: Path, checkpoint: Path) -> List[str]:
-        samples = [p for _, p in trainer.run.sample_files()]
-        return [f"  samples:     {samples[-1] if samples else '-'}", f"  checkpoint:  {checkpoint}",
-                f"  TensorBoard: tensorboard --logdir {run_dir / 'tb'}",
-                f"  sample more: ganforge sample {run_dir} --n 20 --temperature 0.8",
+    def next_steps(self, run_dir: Path) -> List[str]:
+        return [f"  sample more: ganforge sample {run_dir} --n 20 --temperature 0.8",
                 f"  evaluate:    ganforge eval {run_dir} --metrics bleu,self_bleu,nll"]
 
     # ------------------------------------------------------------------ using a trained run

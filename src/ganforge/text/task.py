@@ -16,7 +16,6 @@ from typing import Any, Dict, List, Optional
 
 import torch
 
-from ganforge.engine import distributed as ddp
 from ganforge.engine.batches import BatchSampler
 from ganforge.engine.checkpoint import load_checkpoint, load_module_state, unprefixed
 from ganforge.engine.loop import Hook, Phase, Task, Trainer, Update
@@ -41,14 +40,7 @@ class TextTask(Task):
     def __init__(self, cfg: TextRunConfig, vocab: Optional[Vocab] = None, corpus: Optional[TextCorpus] = None):
         self.cfg = cfg
         t = cfg.train
-        ddp.init_from_env()
-        self.world, self.rank = ddp.world_size(), ddp.rank()
-        self.device = ddp.pick_device(t.device)
-        if t.threads:
-            torch.set_num_threads(t.threads)
-        if t.batch_size % self.world:
-            raise ConfigError(f"batch size {t.batch_size} does not split over {self.world} processes; "
-                              f"use a multiple of {self.world}")
+        self.setup_runtime(unlimited_steps=False)
         self.corpus: TextCorpus = corpus if corpus is not None else load_corpus(cfg.data, vocab)
         c = self.corpus
         torch.manual_seed(t.seed)

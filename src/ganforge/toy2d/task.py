@@ -15,13 +15,12 @@ from typing import Dict, List, Optional
 
 import torch
 
-from ganforge.engine import distributed as ddp
 from ganforge.engine.batches import step_generator
 from ganforge.engine.loop import Phase, Task, Update
 from ganforge.engine.run_folder import RunFolder
 from ganforge.engine.state import TrainState
 from ganforge.engine.stats import Stats
-from ganforge.errors import ConfigError
+
 from ganforge.losses import create_loss
 from ganforge.toy2d.config import Toy2dConfig
 from ganforge.toy2d.data import make_toy_data
@@ -39,13 +38,7 @@ class Toy2dTask(Task):
     def __init__(self, cfg: Toy2dConfig):
         self.cfg = cfg
         t, m = cfg.train, cfg.model
-        if ddp.world_size() > 1:
-            raise ConfigError("2D toy runs take one process; run `ganforge train gan2d` without torchrun")
-        if t.steps == 0 and t.max_minutes == 0:
-            raise ConfigError("train.steps=0 means no step limit, so set a time budget: --max-minutes M")
-        self.device = ddp.pick_device(t.device)
-        if t.threads:
-            torch.set_num_threads(t.threads)
+        self.setup_runtime(processes=False)
         self.data = make_toy_data(cfg.data.name, cfg.data.points)
         torch.manual_seed(t.seed)
         hidden = (m.hidden,) * m.layers

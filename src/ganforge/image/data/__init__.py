@@ -1,5 +1,6 @@
 """Data: uint8 image tensors in memory, named data sets, image folders and verified downloads."""
-from ganforge.image.data.images import BatchSampler, ImageDataset, to_uint8, to_unit_range
+from ganforge.engine.batches import BatchSampler
+from ganforge.image.data.images import ImageDataset, to_uint8, to_unit_range
 from ganforge.image.data.sources import DATASETS, load_dataset, load_split
 from ganforge.image.data import stacked  # noqa: E402,F401  (registers stacked-mnist)
 

@@ -13,7 +13,7 @@ from typing import List, Optional
 import torch
 import torch.nn.functional as F
 
-from ganforge.engine.batches import BatchSampler, step_generator  # noqa: F401  (re-exported)
+
 from ganforge.errors import DataError
 
 
