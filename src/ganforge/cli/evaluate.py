@@ -4,7 +4,8 @@ SOURCE is dispatched by type: a run folder goes to its family's ``evaluate_comma
 for instance), which may hand it back to the generic image evaluation (an image run, sampled on
 the fly: ``--n`` images, ``--seed``); a .txt file of generated sentences is scored against a
 .txt file of references (``--ref``) with the text metrics (bleu, self_bleu, corpus_bleu); a
-folder of images or an .npz is read as is.
+folder of images or an .npz is read as is. Images of another size than the reference's are refused
+unless ``--resize FILTER`` names a PIL filter (both sides are then resized, as clean-fid does).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import json
 from pathlib import Path
 
 from ganforge.errors import GanforgeError
+from ganforge.image.metrics.resize import FILTERS as RESIZE_FILTERS
 
 
 def add_parser(sub) -> None:
@@ -31,6 +33,12 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="sampling and subset seed")
     p.add_argument("--extractor", default="auto", help="auto, mnist-classifier, fashion-mnist-classifier, inception")
     p.add_argument("--weights", help="weights file of the extractor (default: the cache)")
+    p.add_argument("--resize", metavar="FILTER",
+                   help="resize images of another size than the reference's to its size with this PIL filter on "
+                        f"uint8 images ({', '.join(RESIZE_FILTERS)}); the reference images take the same round "
+                        "trip (reference size -> the samples' size -> reference size), as clean-fid does, and the "
+                        "protocol card records it. Channel counts must still match (default: no resizing; "
+                        "another size is an error)")
     p.add_argument("--data-dir", help="folder holding the reference data files (default: $GANFORGE_DATA)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--kid-subsets", type=int, default=100)
@@ -84,7 +92,8 @@ def evaluate_images(args: argparse.Namespace) -> int:
         raise GanforgeError(f"--n must be >= 1 (got {args.n})")
     names = parse_metric_names(args.metrics, (FEATURES,), "an evaluation of images")
     baseline = _read_score(Path(args.compare)) if args.compare else None
-    evaluator = Evaluator(args.ref, args.extractor, args.weights, args.data_dir, args.device)
+    evaluator = Evaluator(args.ref, args.extractor, args.weights, args.data_dir, args.device,
+                          resize=getattr(args, "resize", None))
     if is_run(Path(args.source)):
         images, name = sample_run(Path(args.source), args.n, args.seed, args.device)
     else:
@@ -96,7 +105,10 @@ def evaluate_images(args: argparse.Namespace) -> int:
         print(f"  extractor test accuracy: {score.extra['extractor_test_accuracy']:.4f}")
     if args.floor:
         real, real_name = load_images(args.floor, args.data_dir, what="floor")
-        floor = evaluator.score(real[:len(images)], names, args.seed, f"floor: real {real_name}", options_of(args))
+        real = real[:len(images)]
+        if evaluator.resize:   # the real images take the samples' path: to their size, then as they are scored
+            real = evaluator.extractor.resize_samples(real, tuple(images.shape[1:]), evaluator.resize)
+        floor = evaluator.score(real, names, args.seed, f"floor: real {real_name}", options_of(args))
         print(floor)
         score.extra["floor"] = floor.to_dict()
     if args.out:

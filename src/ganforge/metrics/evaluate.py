@@ -10,6 +10,8 @@ modality: the extractor declares it). Named sources (a run folder sampled on the
 folder, an .npz, ``mnist:test``...) and the ``auto`` extractor are resolved by the family of the
 ``modality`` (default ``"image"``) through :data:`~ganforge.metrics.sources.SOURCES`. Reference
 statistics are cached by protocol, so repeated evaluations only extract the generated side.
+Samples of another size than the reference's are refused unless ``resize="bicubic"`` (or another
+filter) is given: then both sides are resized as clean-fid does, and the card says so.
 Metrics of raw samples (BLEU) are scored by their family through the same registry
 (:func:`~ganforge.metrics.registry.compute_metrics`).
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, Optional, Union
+from typing import Any, Dict, Iterable, Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -69,20 +71,31 @@ class Evaluator:
     that the ``modality``'s family reads (``mnist:test``, an image folder, an .npz of images);
     ``extractor`` is a registered extractor's name, or ``"auto"`` for the family's choice. Used by
     :func:`evaluate`, ``ganforge eval`` and the training-time eval hook (which scores every N steps).
+
+    ``resize`` (a filter the extractor knows, e.g. ``"bicubic"`` for images) lets samples of another
+    size be scored, as clean-fid does: they are resized to the reference's size, and the reference
+    takes the round trip reference -> the samples' size -> reference with the same filter, so that
+    both sides carry the same artefacts. The card's ``resize`` says so, and the round-tripped
+    statistics are cached under it (one set per sample size). Samples of the reference's size are
+    not resized, and their card is the plain one. Without ``resize``, another size is an error.
     """
 
     def __init__(self, ref: Union[SamplesLike, ReferenceStats] = "mnist:test", extractor: str = "auto",
                  weights: Optional[str] = None, data_dir: Optional[str] = None, device: str = "cpu",
-                 use_cache: bool = True, modality: str = "image"):
-        self.modality = modality
+                 use_cache: bool = True, modality: str = "image", resize: Optional[str] = None):
+        self.modality, self.resize, self.use_cache = modality, resize, use_cache
+        self._stats: Dict[str, ReferenceStats] = {}      # by the card's resize: plain, or a round trip per size
+        self._reference: Optional[torch.Tensor] = None   # the reference samples, kept for round trips
+        self._last: Optional[ReferenceStats] = None      # the statistics of the last score
         self.ref_name = str(ref) if not isinstance(ref, (np.ndarray, torch.Tensor, ReferenceStats)) else "array"
         stats_file = isinstance(ref, ReferenceStats) or (isinstance(ref, (str, Path)) and _is_stats_file(Path(ref)))
         if stats_file:
             stats = ref if isinstance(ref, ReferenceStats) else ReferenceStats.load(Path(ref))
             name = stats.card.get("extractor") if extractor == "auto" else extractor
-            self.extractor = create_extractor(name, weights, device)
-            stats.check_protocol(self.described(), self.ref_name)
-            self.stats, self.ref_name = stats, stats.card.get("reference", self.ref_name)
+            self._create_extractor(name, weights, device)
+            stats.check_protocol(self.described(), self.ref_name, ignore=("resize",) if resize else ())
+            self.ref_name, self.ref_shape = stats.card.get("reference", self.ref_name), tuple(stats.image_shape)
+            self._stats[stats.card.get("resize")] = stats
             return
         if isinstance(ref, (str, Path)) or extractor == "auto":
             samples, name = source_for(modality).load(ref, data_dir, what="reference")
@@ -91,20 +104,48 @@ class Evaluator:
         else:
             samples, name = ref, f"array[{len(ref)}]"
         self.ref_name = name
-        self.extractor = create_extractor(extractor, weights, device)
-        self.stats = self._reference_stats(self.extractor.accept(samples, f"reference {name}"), name, use_cache)
+        self._create_extractor(extractor, weights, device)
+        self._reference = self.extractor.accept(samples, f"reference {name}")
+        self.ref_shape, self._digest = tuple(self._reference.shape[1:]), array_digest(self._reference.numpy())
+        if resize is None:
+            self._stats_for(self.extractor.resize)    # computed now: the samples are not kept
+            self._reference = None
 
-    def _reference_stats(self, samples: torch.Tensor, name: str, use_cache: bool) -> ReferenceStats:
+    def _create_extractor(self, name: str, weights: Optional[str], device: str) -> None:
+        self.extractor = create_extractor(name, weights, device)
+        if self.resize is not None:
+            self.extractor.check_resize(self.resize)
+
+    @property
+    def stats(self) -> ReferenceStats:
+        """The reference's statistics as it is (no round trip)."""
+        return self._stats_for(self.extractor.resize)
+
+    def _stats_for(self, resize: str, sample_shape: Optional[tuple] = None) -> ReferenceStats:
+        """The statistics under the card's ``resize``: of the reference, or of its round trip via ``sample_shape``."""
+        if resize not in self._stats:
+            if self._reference is None:
+                made = next(iter(self._stats))
+                raise GanforgeError(f"reference statistics {self.ref_name} were made with resize {made!r}, but these "
+                                    f"samples need {resize!r}; pass the reference samples themselves as the reference")
+            samples = self._reference
+            if sample_shape is not None:
+                there = self.extractor.resize_samples(samples, sample_shape, self.resize)
+                samples = self.extractor.resize_samples(there, self.ref_shape, self.resize)
+            self._stats[resize] = self._reference_stats(samples, resize)
+        return self._stats[resize]
+
+    def _reference_stats(self, samples: torch.Tensor, resize: str) -> ReferenceStats:
         """The reference's features and statistics, from the cache when this protocol was seen before."""
-        part = {"reference": name, "reference_sha256": array_digest(samples.numpy()), "reference_count": len(samples),
-                **self.described()}
+        part = {"reference": self.ref_name, "reference_sha256": self._digest, "reference_count": len(samples),
+                **self.described(), "resize": resize}
         probe = ProtocolCard(num_samples=0, seed=0, **{k: part[k] for k in part if k != "extractor_test_accuracy"})
-        stats = cached_stats(probe) if use_cache else None
+        stats = cached_stats(probe) if self.use_cache else None
         if stats is None:
-            feats, _ = self.extractor.extract(samples, progress=f"features of {Path(name).name}")
+            feats, _ = self.extractor.extract(samples, progress=f"features of {Path(self.ref_name).name}")
             mean, cov = feature_statistics(feats)
             stats = ReferenceStats(mean, cov, feats, tuple(samples.shape[1:]), part)
-            if use_cache:
+            if self.use_cache:
                 stats.save(stats_cache_path(probe))
         return stats
 
@@ -113,30 +154,40 @@ class Evaluator:
 
         return {**self.extractor.describe(), "ganforge_version": __version__}
 
-    def card(self, num_samples: int, seed: int) -> ProtocolCard:
-        c = self.stats.card
+    def card(self, num_samples: int, seed: int, stats: Optional[ReferenceStats] = None) -> ProtocolCard:
+        c = (stats or self.stats).card
         return ProtocolCard(num_samples=num_samples, reference=c["reference"], reference_sha256=c["reference_sha256"],
                             reference_count=int(c["reference_count"]), extractor=c["extractor"],
                             extractor_sha256=c["extractor_sha256"], resize=c["resize"], seed=seed,
                             ganforge_version=c["ganforge_version"])
 
+    def prepare(self, samples: Any, source: str = "samples") -> Tuple[torch.Tensor, ReferenceStats]:
+        """(the samples as the extractor reads them, resized when asked, the reference statistics to score against)."""
+        samples = self.extractor.accept(samples, source)
+        self.extractor.check_compatible(samples, self.ref_shape, source, self.ref_name, self.resize)
+        shape = tuple(samples.shape[1:])
+        if self.resize is None or shape == self.ref_shape:
+            return samples, self.stats
+        stats = self._stats_for(self.extractor.describe_resize(shape, self.ref_shape, self.resize), shape)
+        return self.extractor.resize_samples(samples, self.ref_shape, self.resize), stats
+
     def score(self, samples: Any, metrics: Union[str, Iterable[str]] = DEFAULT_METRICS, seed: int = 0,
               source: str = "samples", options: Optional[Dict[str, Any]] = None) -> Score:
         """Score a sample set that the extractor accepts (e.g. uint8 images ``[N, C, H, W]``)."""
         names = parse_metric_names(metrics, (FEATURES,), f"an evaluation of {self.extractor.modality or 'features'}")
-        samples = self.extractor.accept(samples, source)
-        self.extractor.check_compatible(samples, self.stats.image_shape, source, self.ref_name)
+        samples, stats = self.prepare(samples, source)
+        self._last = stats
         feats, probs = self.extractor.extract(samples, progress="features of samples" if len(samples) > 2000 else None)
-        inputs = MetricInputs(fake_features=feats, fake_probs=probs, real_mean=self.stats.mean,
-                              real_cov=self.stats.cov, real_features=self.stats.features, seed=seed,
-                              options=dict(options or {}))
+        inputs = MetricInputs(fake_features=feats, fake_probs=probs, real_mean=stats.mean, real_cov=stats.cov,
+                              real_features=stats.features, seed=seed, options=dict(options or {}))
         values = compute_metrics(names, inputs)
-        accuracy = self.stats.card.get("extractor_test_accuracy")
-        return Score(values, self.card(len(samples), seed), source,
+        accuracy = stats.card.get("extractor_test_accuracy")
+        return Score(values, self.card(len(samples), seed, stats), source,
                      {"extractor_test_accuracy": accuracy} if accuracy is not None else {})
 
     def save_reference(self, path: Union[str, Path]) -> Path:
-        return self.stats.save(Path(path))
+        """Save the statistics of the last score (a round-tripped reference when it was resized)."""
+        return (self._last or self.stats).save(Path(path))
 
 
 def _is_stats_file(path: Path) -> bool:
@@ -152,12 +203,16 @@ def _is_stats_file(path: Path) -> bool:
 def evaluate(source: SamplesLike, ref: Union[SamplesLike, ReferenceStats] = "mnist:test",
              metrics: Union[str, Iterable[str]] = DEFAULT_METRICS, num_samples: int = 10000, seed: int = 0,
              extractor: str = "auto", weights: Optional[str] = None, data_dir: Optional[str] = None,
-             device: str = "cpu", options: Optional[Dict[str, Any]] = None, modality: str = "image") -> Score:
-    """Score generated samples (a run is sampled: ``num_samples``, ``seed``) against a reference; see above."""
+             device: str = "cpu", options: Optional[Dict[str, Any]] = None, modality: str = "image",
+             resize: Optional[str] = None) -> Score:
+    """Score generated samples (a run is sampled: ``num_samples``, ``seed``) against a reference; see above.
+
+    ``resize`` (e.g. ``"bicubic"``) lets samples of another size than the reference's be scored (see
+    :class:`Evaluator`)."""
     if num_samples < 1:
         raise GanforgeError(f"number of samples must be >= 1 (got {num_samples})")
     names = parse_metric_names(metrics, (FEATURES,), f"an evaluation of {modality}")
-    evaluator = Evaluator(ref, extractor, weights, data_dir, device, modality=modality)
+    evaluator = Evaluator(ref, extractor, weights, data_dir, device, modality=modality, resize=resize)
     samples, name = read_samples(source, num_samples, seed, data_dir, device, modality)
     return evaluator.score(samples, names, seed, name, options)
 

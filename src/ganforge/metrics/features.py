@@ -5,7 +5,8 @@ precision/recall) and class probabilities (for IS and mode counting). Each decla
 ``modality`` (``"image"``...) and ``input_kind`` (what samples it accepts), converts and checks
 the samples it is given (:meth:`FeatureExtractor.accept`, :meth:`FeatureExtractor.check_compatible`),
 and states how it preprocesses them and the sha256 of its weights file, both of which go into
-every score's protocol card.
+every score's protocol card. An extractor may also resize samples unlike the reference
+(``--resize FILTER``: :meth:`FeatureExtractor.check_resize`, ``resize_samples``, ``describe_resize``).
 
 The core registers none: the image family registers ``mnist-classifier``,
 ``fashion-mnist-classifier`` and ``inception`` (:mod:`ganforge.image.metrics`); the registry
@@ -21,7 +22,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ganforge.errors import DataError
+from ganforge.errors import DataError, GanforgeError
 from ganforge.family import load_families
 from ganforge.files import cache_dir, file_digest
 from ganforge.registry import Registry
@@ -53,11 +54,27 @@ class FeatureExtractor:
             raise DataError(f"{what} is not {self.input_kind or 'an array'}, which extractor {self.name} "
                             "accepts") from None
 
-    def check_compatible(self, samples: torch.Tensor, reference_shape: tuple, source: str, reference: str) -> None:
-        """Refuse samples whose shape differs from the reference's (before any features are computed)."""
+    def check_compatible(self, samples: torch.Tensor, reference_shape: tuple, source: str, reference: str,
+                         resize: Optional[str] = None) -> None:
+        """Refuse samples whose shape differs from the reference's (before any features are computed),
+        unless ``resize`` (a filter that :meth:`check_resize` accepted) can make them alike."""
         if tuple(samples.shape[1:]) != tuple(reference_shape):
             raise DataError(f"{source} holds samples of shape {tuple(samples.shape[1:])} but reference {reference} "
                             f"holds {tuple(reference_shape)}; evaluate samples shaped like the reference")
+
+    def check_resize(self, method: str) -> None:
+        """Refuse a resize filter (``--resize``) that this extractor's samples cannot be resized with."""
+        raise GanforgeError(f"extractor {self.name} cannot resize its samples (--resize {method}); evaluate "
+                            "samples shaped like the reference")
+
+    def resize_samples(self, samples: torch.Tensor, shape: tuple, method: str) -> torch.Tensor:
+        """Accepted samples resized to the sample shape ``shape`` with the filter ``method``."""
+        raise NotImplementedError
+
+    def describe_resize(self, sample_shape: tuple, reference_shape: tuple, method: str) -> str:
+        """The card's ``resize`` for samples of ``sample_shape`` resized to the reference's, which takes the
+        round trip reference -> ``sample_shape`` -> reference (see :class:`~ganforge.metrics.evaluate.Evaluator`)."""
+        raise NotImplementedError
 
     def prepare(self, samples: torch.Tensor) -> torch.Tensor:
         """A batch of accepted samples -> the network's float input (resize, channels, range)."""

@@ -1,7 +1,9 @@
 """The protocol card: what a score was measured with, stored and printed beside every score.
 
 A card names the number of samples, the reference set and the sha256 of its images, the feature
-extractor and the sha256 of its weights, the resize method, the seed and the ganforge version.
+extractor and the sha256 of its weights, the resize method (the extractor's own preprocessing, and
+any ``--resize`` of samples unlike the reference with the reference's round trip), the seed and the
+ganforge version.
 Scores are only comparable when their cards agree on all of these (the source they measure may
 differ): :func:`check_comparable` raises a one-line error naming the first field that differs.
 
@@ -116,9 +118,11 @@ class ReferenceStats:
             raise GanforgeError(f"reference statistics {path} are corrupt ({type(exc).__name__}); recompute them "
                                 "with `ganforge eval --save-ref FILE`") from None
 
-    def check_protocol(self, extractor: Dict[str, Any], source: str) -> None:
-        """Refuse statistics made with another extractor, weights, resize or ganforge version."""
+    def check_protocol(self, extractor: Dict[str, Any], source: str, ignore: tuple = ()) -> None:
+        """Refuse statistics made with another extractor, weights, resize or ganforge version (but ``ignore``)."""
         for key in ("extractor", "extractor_sha256", "resize", "ganforge_version"):
+            if key in ignore:
+                continue
             want = extractor.get(key, __version__ if key == "ganforge_version" else None)
             if self.card.get(key) != want:
                 raise GanforgeError(f"reference statistics {source} were made with another protocol ({key} "

@@ -153,7 +153,9 @@ def evaluate_text(args: argparse.Namespace) -> int:
     if "curve" in wanted:
         rows = quality_diversity(g.generator, g.decode, n, refs, corpus.oracle, seed=args.seed)
         result["curve"] = rows
-        x, y = ("self_bleu4", "bleu4") if refs is not None else ("temperature", "nll_oracle")
+        # quality against diversity where the run has references; else what it has over temperature
+        x, y = (("self_bleu4", "bleu4") if refs is not None else
+                ("temperature", "nll_oracle") if corpus.oracle is not None else ("temperature", "self_bleu4"))
         plot = plot_curves({cfg.model.name: rows}, out / "quality_diversity.png", x=x, y=y)
         cols = ["temperature"] + [k for k in ("bleu2", "bleu4", "self_bleu2", "self_bleu4", "nll_oracle") if k in rows[0]]
         table = markdown_table(rows, cols)

@@ -3,7 +3,8 @@
 Images are kept at their native size and channel count (uint8 ``[N, C, H, W]``), so that a
 mismatch with the reference is reported instead of silently resized away. :class:`ImageExtractor`
 is the base of the image family's feature extractors: it accepts such images (any array layout
-that :func:`as_uint8_images` reads) and refuses a size or channel count unlike the reference's.
+that :func:`as_uint8_images` reads) and refuses a size or channel count unlike the reference's;
+a size (never a channel count) is resized when asked (``--resize FILTER``, :mod:`.resize`).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
 from ganforge.errors import DataError, GanforgeError
+from ganforge.image.metrics.resize import check_filter, describe_resize, resize_images
 from ganforge.metrics.features import FeatureExtractor
 
 ImagesLike = Union[str, Path, np.ndarray, torch.Tensor]
@@ -49,12 +51,18 @@ def as_uint8_images(array: Union[np.ndarray, torch.Tensor], what: str) -> torch.
     return t.contiguous()
 
 
-def check_same_shape(images: torch.Tensor, ref_shape: tuple, source: str, ref: str) -> None:
-    if tuple(images.shape[1:]) != tuple(ref_shape):
-        c, h, w = images.shape[1:]
-        rc, rh, rw = ref_shape
-        raise DataError(f"{source} holds {w}x{h} images with {c} channel(s) but reference {ref} holds {rw}x{rh} "
-                        f"with {rc}; evaluate images of the reference's size and channel count")
+def check_same_shape(images: torch.Tensor, ref_shape: tuple, source: str, ref: str,
+                     resize: Optional[str] = None) -> None:
+    """Refuse images unlike the reference; a size alone is fine when ``resize`` names a filter."""
+    c, h, w = images.shape[1:]
+    rc, rh, rw = ref_shape
+    if c == rc and (resize or (h, w) == (rh, rw)):
+        return
+    what = f"{source} holds {w}x{h} images with {c} channel(s) but reference {ref} holds {rw}x{rh} with {rc}"
+    if c != rc:
+        raise DataError(f"{what}; evaluate images of the reference's channel count (--resize changes only the size)")
+    raise DataError(f"{what}; pass --resize bicubic to resize them (the reference takes the same round trip), "
+                    "or evaluate images of the reference's size")
 
 
 class ImageExtractor(FeatureExtractor):
@@ -67,8 +75,18 @@ class ImageExtractor(FeatureExtractor):
         return samples if torch.is_tensor(samples) and samples.dtype == torch.uint8 and samples.dim() == 4 \
             else as_uint8_images(samples, what)
 
-    def check_compatible(self, samples: torch.Tensor, reference_shape: tuple, source: str, reference: str) -> None:
-        check_same_shape(samples, reference_shape, source, reference)
+    def check_compatible(self, samples: torch.Tensor, reference_shape: tuple, source: str, reference: str,
+                         resize: Optional[str] = None) -> None:
+        check_same_shape(samples, reference_shape, source, reference, resize)
+
+    def check_resize(self, method: str) -> None:
+        check_filter(method)
+
+    def resize_samples(self, samples: torch.Tensor, shape: tuple, method: str) -> torch.Tensor:
+        return resize_images(samples, tuple(shape[-2:]), method)
+
+    def describe_resize(self, sample_shape: tuple, reference_shape: tuple, method: str) -> str:
+        return f"{describe_resize(method, sample_shape, reference_shape)}; extractor: {self.resize}"
 
 
 def load_npz_images(path: Path) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
