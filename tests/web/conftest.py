@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from studio_helpers import CHROMIUM, CHROMIUM_ARGS, LiveServer, train_tiny_eval_run, train_tiny_run, write_text_run
+from studio_helpers import (CHROMIUM, CHROMIUM_ARGS, LiveServer, train_tiny_eval_run, train_tiny_run,
+                            train_tiny_text_run, write_text_run)
 
 
 @pytest.fixture(scope="session")
@@ -67,3 +68,9 @@ def page(browser_context):
     page.js_errors = errors
     yield page
     page.close()
+
+
+@pytest.fixture(scope="session")
+def trained_text_run(runs_dir) -> Path:
+    """A text run trained by `ganforge train seqgan` (the other text fixture is written by hand, to pin its content)."""
+    return train_tiny_text_run(runs_dir, "seqgan-real")

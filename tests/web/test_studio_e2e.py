@@ -208,3 +208,19 @@ def test_runs_page_plots_a_text_runs_losses_and_shows_its_text_samples(live_serv
     assert page.inner_text("#timeline-text").strip() == TEXT_SAMPLES[40]
     assert "step 40 (1 of 2)" in page.inner_text("#timeline-step")
     assert not page.is_visible("#error") and page.js_errors == []
+
+
+def test_runs_page_plots_a_trained_text_run(live_server, trained_text_run, page):
+    """Against a run the text family really trained: its three phases' losses and NLL_gen are curves, its samples text."""
+    page.goto(live_server.url + "/runs#seqgan-real")
+    page.wait_for_function("() => window.studioRuns.loaded && window.studioRuns.name === 'seqgan-real'")
+    ids = page.evaluate("() => window.studioRuns.charts.map((c) => c.id)")
+    assert {"curve-pretrain_g", "curve-pretrain_d", "curve-adversarial", "metric-nll_gen"} <= set(ids), ids
+    nll = chart(page, "metric-nll_gen")
+    assert [p[0] for p in nll["points"][0]] == [10, 20]          # scored after MLE and after the adversarial phase
+    assert "g_loss" in chart(page, "curve-adversarial")["series"]
+    for canvas in ("#curve-pretrain_g", "#curve-adversarial", "#metric-nll_gen"):
+        assert drawn_pixels(page, canvas) > 500, canvas
+    page.wait_for_function("() => document.querySelector('#timeline-text').dataset.file === 'step_0000020.txt'")
+    newest = (trained_text_run / "samples" / "step_0000020.txt").read_text().strip()
+    assert page.inner_text("#timeline-text").strip() == newest and newest
