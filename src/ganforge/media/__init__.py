@@ -1,0 +1,1 @@
+"""Media writers: samples to files by suffix (images, text; later audio, MIDI, video)."""
