@@ -1,0 +1,41 @@
+"""Fixtures for the attack tests: the real studio (uvicorn on 127.0.0.1) over a copy of a tiny real run, a
+second tiny HTTP server on another port (the attacker's origin), headless Chromium. The studio helpers of
+tests/web are reused (``studio_helpers`` is on the pytest pythonpath)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from studio_helpers import LiveServer, chromium_context, train_tiny_run
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """One conditional image run ``tiny-cond``, really trained (20 steps of the MLP GAN); copied, never changed."""
+    return train_tiny_run(tmp_path_factory.mktemp("adversarial-source"), "tiny-cond", steps=20)
+
+
+def copy_runs(tiny_run: Path, folder: Path) -> Path:
+    """A fresh runs folder holding a copy of ``tiny-cond`` (tests may plant links, FIFOs and markup in it)."""
+    shutil.copytree(tiny_run, folder / "tiny-cond", ignore=shutil.ignore_patterns("tb"))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def runs(tiny_run, tmp_path_factory) -> Path:
+    return copy_runs(tiny_run, tmp_path_factory.mktemp("runs"))
+
+
+@pytest.fixture(scope="module")
+def studio(runs):
+    """The studio app served by uvicorn on 127.0.0.1 (``studio.app.state`` holds its labs, jobs and runs)."""
+    server = LiveServer(runs)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory):
+    with chromium_context(tmp_path_factory.mktemp("chromium-profile")) as context:
+        yield context
