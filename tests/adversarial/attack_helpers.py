@@ -1,11 +1,18 @@
-"""Helpers of the attack tests: another origin on 127.0.0.1 and a process's resident memory."""
+"""Helpers of the attack tests: a runs folder to booby-trap, another origin on 127.0.0.1, a process's memory."""
 from __future__ import annotations
 
 import http.server
+import shutil
 import threading
 from pathlib import Path
 
 from studio_helpers import free_port
+
+
+def copy_runs(tiny_run: Path, folder: Path) -> Path:
+    """A fresh runs folder holding a copy of ``tiny-cond`` (tests may plant links, FIFOs and markup in it)."""
+    shutil.copytree(tiny_run, folder / "tiny-cond", ignore=shutil.ignore_patterns("tb"))
+    return folder
 
 
 class OtherOrigin:

@@ -3,10 +3,10 @@ second tiny HTTP server on another port (the attacker's origin), headless Chromi
 tests/web are reused (``studio_helpers`` is on the pytest pythonpath)."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from attack_helpers import copy_runs
 from studio_helpers import LiveServer, chromium_context, train_tiny_run
 
 
@@ -14,12 +14,6 @@ from studio_helpers import LiveServer, chromium_context, train_tiny_run
 def tiny_run(tmp_path_factory) -> Path:
     """One conditional image run ``tiny-cond``, really trained (20 steps of the MLP GAN); copied, never changed."""
     return train_tiny_run(tmp_path_factory.mktemp("adversarial-source"), "tiny-cond", steps=20)
-
-
-def copy_runs(tiny_run: Path, folder: Path) -> Path:
-    """A fresh runs folder holding a copy of ``tiny-cond`` (tests may plant links, FIFOs and markup in it)."""
-    shutil.copytree(tiny_run, folder / "tiny-cond", ignore=shutil.ignore_patterns("tb"))
-    return folder
 
 
 @pytest.fixture(scope="module")
