@@ -1,5 +1,5 @@
 """Fixtures for the attack tests: the real studio (uvicorn on 127.0.0.1) over a copy of a tiny real run, a
-second tiny HTTP server on another port (the attacker's origin), headless Chromium. The studio helpers of
+second tiny HTTP server on another port (the attacker's origin; Chromium comes from tests/conftest.py). The helpers of
 tests/web are reused (``studio_helpers`` is on the pytest pythonpath)."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from attack_helpers import copy_runs
-from studio_helpers import LiveServer, chromium_context, train_tiny_run
+from studio_helpers import LiveServer, train_tiny_run
 
 
 @pytest.fixture(scope="session")
@@ -27,9 +27,3 @@ def studio(runs):
     server = LiveServer(runs)
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="session")
-def browser_context(tmp_path_factory):
-    with chromium_context(tmp_path_factory.mktemp("chromium-profile")) as context:
-        yield context

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from studio_helpers import (LiveServer, chromium_context, train_tiny_eval_run, train_tiny_run, train_tiny_text_run,
+from studio_helpers import (LiveServer, train_tiny_eval_run, train_tiny_run, train_tiny_text_run,
                             write_text_run)
 
 
@@ -40,12 +40,6 @@ def live_server(runs_dir):
     server = LiveServer(runs_dir)
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="session")
-def browser_context(tmp_path_factory):
-    with chromium_context(tmp_path_factory.mktemp("chromium-profile")) as context:
-        yield context
 
 
 @pytest.fixture
