@@ -1,4 +1,5 @@
-"""Shared fixtures."""
+"""Shared fixtures (the one headless Chromium of the studio tests lives here: Playwright's sync API runs once
+per process, so tests/web and tests/adversarial share it)."""
 import os
 from pathlib import Path
 
@@ -11,3 +12,12 @@ def shared_data() -> Path:
     if not root or not (Path(root) / "mnist" / "train-images-idx3-ubyte.gz").is_file():
         pytest.skip("set GANFORGE_DATA to a folder with mnist/*.gz (the shared data sets) to run this test")
     return Path(root)
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory):
+    """A headless Chromium (Playwright) for the studio's browser tests; skips without either."""
+    from studio_helpers import chromium_context
+
+    with chromium_context(tmp_path_factory.mktemp("chromium-profile")) as context:
+        yield context

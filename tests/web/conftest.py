@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from studio_helpers import (CHROMIUM, CHROMIUM_ARGS, LiveServer, train_tiny_eval_run, train_tiny_run,
-                            train_tiny_text_run, write_text_run)
+from studio_helpers import (LiveServer, train_tiny_eval_run, train_tiny_run, train_tiny_text_run,
+                            write_text_run)
 
 
 @pytest.fixture(scope="session")
@@ -40,24 +40,6 @@ def live_server(runs_dir):
     server = LiveServer(runs_dir)
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="session")
-def browser_context(tmp_path_factory):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed: pip install -e '.[test]'")
-    if not Path(CHROMIUM).is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install -y chromium) "
-                    "or set GANFORGE_CHROMIUM")
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 900}, accept_downloads=True)
-        yield context
-        context.close()
 
 
 @pytest.fixture

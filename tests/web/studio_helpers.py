@@ -2,6 +2,7 @@
 server, Chromium's flags."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -131,6 +132,28 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(timeout=10)
         torch.set_num_threads(self.threads)
+
+
+@contextlib.contextmanager
+def chromium_context(profile: Path):
+    """A headless Chromium (Playwright persistent context) on ``profile``; skips the test without either."""
+    import pytest
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed: pip install -e '.[test]'")
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install -y chromium) "
+                    "or set GANFORGE_CHROMIUM")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 900}, accept_downloads=True)
+        try:
+            yield context
+        finally:
+            context.close()
 
 
 def screenshot(page, name: str) -> None:

@@ -1,12 +1,15 @@
 """``ganforge studio``: serve the local web studio (Lab, Runs, Create) with uvicorn.
 
-The studio has no login: it binds 127.0.0.1 (this machine only) unless ``--host`` names another
-address explicitly, and then warns that anyone who can reach that address can use it.
+The studio binds 127.0.0.1 (this machine only) unless ``--host`` names another address explicitly.
+On loopback it serves only requests naming a local Host (no DNS rebinding); on any other address it
+needs a token, generated at start and printed once inside the URL to open (``http://HOST:PORT/?token=...``):
+the page keeps it in a same-site cookie, and a request without it gets 401.
 """
 from __future__ import annotations
 
 import argparse
 import ipaddress
+import secrets
 import sys
 from pathlib import Path
 
@@ -23,8 +26,8 @@ def add_parser(sub) -> None:
     p.add_argument("--runs", default="runs", help="folder holding the run folders (default: runs)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--host", default=None,
-                   help=f"address to bind (default {DEFAULT_HOST}); a non-local address exposes the studio, "
-                        "which has no login, to your network")
+                   help=f"address to bind (default {DEFAULT_HOST}); a non-local address exposes the studio to your "
+                        "network, guarded by a token printed at start")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads for training and sampling (default 1)")
     p.add_argument("--quiet", action="store_true", help="no request log")
     p.set_defaults(func=run)
@@ -42,7 +45,7 @@ def is_local(host: str) -> bool:
 def check_bind(host: str, explicit: bool) -> None:
     """Refuse a non-local address unless the user named it with ``--host``."""
     if not is_local(host) and not explicit:
-        raise GanforgeError(f"refusing to serve the studio on {host}: it has no login, so bind 127.0.0.1 "
+        raise GanforgeError(f"refusing to serve the studio on {host}: it is for this machine, so bind 127.0.0.1 "
                             f"(the default) or pass --host {host} explicitly to expose it")
 
 
@@ -59,13 +62,15 @@ def serve(runs: str | Path = "runs", host: str = DEFAULT_HOST, port: int = DEFAU
     from ganforge.web.app import LOCAL_HOSTS, create_app
 
     torch.set_num_threads(threads)
-    # bound locally, only requests naming a local host are served (no DNS-rebinding from web pages)
-    app = create_app(runs, allowed_hosts=LOCAL_HOSTS if is_local(host) else None)
+    local = is_local(host)
+    token = None if local else secrets.token_urlsafe(24)
+    app = create_app(runs, allowed_hosts=LOCAL_HOSTS if local else None, token=token)
     shown = f"[{host}]" if ":" in host else host
-    print(f"ganforge studio: http://{shown}:{port}/  (runs folder: {Path(runs).resolve()}; Ctrl+C to stop)",
-          file=sys.stderr)
-    if not is_local(host):
-        print(f"warning: serving on {host}: anyone who can reach this address can use the studio", file=sys.stderr)
+    url = f"http://{shown}:{port}/" + ("" if local else f"?token={token}")
+    print(f"ganforge studio: {url}  (runs folder: {Path(runs).resolve()}; Ctrl+C to stop)", file=sys.stderr, flush=True)
+    if not local:
+        print(f"warning: serving on {host}: anyone on your network who has this URL (its token) can use the studio",
+              file=sys.stderr, flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning" if quiet else "info", access_log=not quiet)
 
 

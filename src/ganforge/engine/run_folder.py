@@ -12,16 +12,23 @@
 
 The full schema, with what each family adds, is in docs/run-folder.md. Rows of ganforge 0.1.0
 text runs (metrics at the top level of a metrics row) are read as if written in this schema.
+
+Every file is read through :func:`read_run_file` (or checked by :func:`checked_run_file` before a
+library opens it): regular files only, never through a symlink leading out of the run, opened
+non-blocking (a FIFO cannot hang the reader) and no larger than a cap (``/dev/zero`` or a huge file
+cannot exhaust memory); anything else is an :class:`UnsafeFile` error, an ``OSError``.
 """
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from ganforge.engine.checkpoint import checkpoint_files, checkpoint_path, latest_loadable
+from ganforge.engine.checkpoint import checkpoint_files, checkpoint_path, read_metadata
 from ganforge.errors import CheckpointError
 from ganforge.files import atomic_write_text
 from ganforge.version import __version__
@@ -36,6 +43,8 @@ SAMPLE_FILE = re.compile(r"^step_(\d{1,12})\.([a-z0-9]{1,8})$")
 CHECKPOINT_FILE = re.compile(r"^step_(\d{1,12})\.safetensors$")
 ROW_KEYS = ("step", "time", "phase")
 LOCK_FILE = ".lock"
+# the most bytes read from one run file: run.json and config.yaml, jsonl rows and samples, checkpoints
+SMALL_FILE_LIMIT, ROWS_LIMIT, CHECKPOINT_LIMIT = 4 * 2**20, 64 * 2**20, 16 * 2**30
 
 
 class RunFolder:
@@ -133,12 +142,16 @@ class RunFolder:
             raise CheckpointError(f"{self.path} is not a ganforge run (no {RUN_FILE} or {CONFIG_FILE}); "
                                   "pass a folder made by `ganforge train`")
         try:
-            info = json.loads((self.path / RUN_FILE).read_text(encoding="utf-8"))
+            info = json.loads(self.read_file(RUN_FILE).decode("utf-8"))
         except (ValueError, UnicodeDecodeError, OSError):
             info = None
         if not isinstance(info, dict) or not isinstance(info.get("family"), str):
             raise CheckpointError(f"{self.path / RUN_FILE} is corrupt; restore it or start a new run")
         return info
+
+    def read_file(self, name: str | Path, limit: int = SMALL_FILE_LIMIT) -> bytes:
+        """The bytes of a file of this run (a name relative to the run, or a path inside it); see :func:`read_run_file`."""
+        return read_run_file(self.path / name, self.path, limit)
 
     def config_dict(self) -> Dict[str, Any]:
         from ganforge.config import read_yaml
@@ -150,8 +163,15 @@ class RunFolder:
         return checkpoint_files(self.checkpoints_dir)
 
     def latest_checkpoint(self) -> Optional[Path]:
-        """The newest checkpoint whose header reads (a truncated newest one falls back to the one before)."""
-        return latest_loadable(self.checkpoints_dir)
+        """The newest checkpoint that is a regular file inside the run and whose header reads (a truncated newest
+        one falls back to the one before)."""
+        for path in reversed(self.checkpoints()):
+            try:
+                read_metadata(checked_run_file(path, self.path, CHECKPOINT_LIMIT))
+                return path
+            except (OSError, CheckpointError):
+                continue
+        return None
 
     def sample_files(self) -> List[Tuple[int, Path]]:
         """(step, file) of every sample file, by step."""
@@ -161,10 +181,10 @@ class RunFolder:
         return sorted(found)
 
     def stats_rows(self, since: int = 0) -> Tuple[List[Dict[str, Any]], int, int]:
-        return read_rows(self.path / STATS_FILE, since)
+        return read_rows(self.path / STATS_FILE, since, self.path)
 
     def metrics_rows(self, since: int = 0) -> Tuple[List[Dict[str, Any]], int, int]:
-        rows, start, count = read_rows(self.path / METRICS_FILE, since)
+        rows, start, count = read_rows(self.path / METRICS_FILE, since, self.path)
         return [normalize_metrics_row(r) for r in rows], start, count
 
 
@@ -206,15 +226,63 @@ def normalize_metrics_row(row: Dict[str, Any]) -> Dict[str, Any]:
     return {**rest, "values": values}
 
 
-def read_rows(path: Path, since: int = 0) -> Tuple[List[Dict[str, Any]], int, int]:
+class UnsafeFile(OSError):
+    """A run file that is not read: not a regular file, leading out of its run, or over the size cap."""
+
+
+def checked_run_file(path: str | Path, root: str | Path, limit: int = SMALL_FILE_LIMIT) -> Path:
+    """The real path of ``path`` when it is a regular file of at most ``limit`` bytes inside ``root``."""
+    fd, real = _open_inside(Path(path), Path(root), limit)
+    os.close(fd)
+    return real
+
+
+def read_run_file(path: str | Path, root: str | Path, limit: int = SMALL_FILE_LIMIT) -> bytes:
+    """The bytes of ``path``, a regular file inside the folder ``root`` (symlinks may not lead out of it), of at
+    most ``limit`` bytes; opened non-blocking and without following a last symlink, then checked with fstat
+    (a FIFO, a device or a file swapped in meanwhile is refused). UnsafeFile (an OSError) otherwise."""
+    fd, real = _open_inside(Path(path), Path(root), limit)
+    try:
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise UnsafeFile(f"{path} grew over {limit} bytes while read")
+    return b"".join(chunks)
+
+
+def _open_inside(path: Path, root: Path, limit: int) -> Tuple[int, Path]:
+    real, top = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    if top not in real.parents:
+        raise UnsafeFile(f"{path} leads out of its folder {root}")
+    if not stat.S_ISREG(os.stat(real).st_mode):  # no open() of a device (opening one can have effects)
+        raise UnsafeFile(f"{path} is not a regular file")
+    fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    st = os.fstat(fd)
+    why = ("is not a regular file" if not stat.S_ISREG(st.st_mode) else
+           f"is larger than {limit} bytes" if st.st_size > limit else None)
+    if why:
+        os.close(fd)
+        raise UnsafeFile(f"{path} {why}")
+    return fd, real
+
+
+def read_rows(path: Path, since: int = 0, root: Optional[Path] = None) -> Tuple[List[Dict[str, Any]], int, int]:
     """The JSON rows of a .jsonl file after its first ``since`` complete lines, the line they start at, the count.
 
     When the file has fewer lines than ``since`` (it was replaced) the rows start again at 0. A
     last line without its newline (being written right now) is left for the next read; a line that
-    is not a JSON object is skipped, so one corrupt line cannot hide the rest.
+    is not a JSON object is skipped, so one corrupt line cannot hide the rest. The file is read with
+    :func:`read_run_file` inside ``root`` (default: its own folder); one that may not be read has no rows.
     """
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = read_run_file(path, root or path.parent, ROWS_LIMIT).decode("utf-8", errors="replace")
     except OSError:
         return [], 0, 0
     lines = text.split("\n")[:-1]

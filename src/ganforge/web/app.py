@@ -4,15 +4,16 @@
 
 Pages are static files vendored in ``ganforge/web/static`` (plain HTML, CSS and JS; no CDN, no
 build step). The API answers JSON; every error is ``{"error": "one readable line"}`` with a 4xx
-status for a bad request (400 malformed, 404 unknown run/file/session, 413 body too large, 429 too
-many labs) and 500 only for a bug, whose message names the exception but never carries a traceback.
+status for a bad request (400 malformed or a non-finite number, 401 no token off loopback, 403
+cross-site, 404 unknown run/file/session, 413 body too large, 415 not JSON, 429 too many labs) and 500
+only for a bug, whose message names the exception but never carries a traceback. The guards every
+request passes first are in :mod:`ganforge.web.guard`; run files are read only through
+:func:`ganforge.engine.run_folder.read_run_file` (regular files inside their run, size-capped).
 """
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
-import math
 from pathlib import Path
 from typing import Any, Dict, Iterable, Optional
 
@@ -29,6 +30,8 @@ from starlette.staticfiles import StaticFiles
 from ganforge.errors import GanforgeError
 from ganforge.losses import LOSSES
 from ganforge.web.create import GeneratorCache, Jobs
+from ganforge.web.guard import BodyLimit, RequestGuard, SecurityHeaders
+from ganforge.web.jsonio import dumps, loads_object
 from ganforge.web.lab_sessions import LabSessions, TooManyLabs
 from ganforge.web.runs import NotFound, RunsFolder
 from ganforge.web.lab import DATASETS as LAB_DATASETS
@@ -46,36 +49,14 @@ class ApiError(Exception):
         self.status, self.message = status, message
 
 
-def _clean(value: Any) -> Any:
-    """JSON cannot carry NaN or infinity: they become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    return value
-
-
 def reply(data: Any, status: int = 200) -> Response:
-    try:
-        body = json.dumps(data, allow_nan=False, separators=(",", ":"))
-    except ValueError:
-        body = json.dumps(_clean(data), allow_nan=False, separators=(",", ":"))
-    return Response(body, status_code=status, media_type="application/json")
+    return Response(dumps(data), status_code=status, media_type="application/json")
 
 
 async def read_json(request: Request) -> Dict[str, Any]:
+    """The body as a JSON object ({} when empty); 400 naming the key of a NaN or infinite number."""
     raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"the request body is not valid JSON ({exc}); send a JSON object") from None
-    if not isinstance(data, dict):
-        raise ApiError(400, f"the request body must be a JSON object, got {type(data).__name__}")
-    return data
+    return loads_object(raw) if raw.strip() else {}
 
 
 def query_int(request: Request, name: str, default: int = 0) -> int:
@@ -86,72 +67,6 @@ def query_int(request: Request, name: str, default: int = 0) -> int:
         return max(0, int(raw))
     except ValueError:
         raise ApiError(400, f"query parameter {name!r} must be a whole number, got {raw!r}") from None
-
-
-# ---------------------------------------------------------------------- middleware
-class BodyLimit:
-    """Refuse request bodies over ``limit`` bytes with 413, whether or not they announce their length."""
-
-    def __init__(self, app, limit: int = MAX_BODY_BYTES):
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        headers = dict(scope.get("headers") or [])
-        declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            return await self._refuse(scope, receive, send)
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > self.limit:
-                return await self._refuse(scope, receive, send)
-            if not message.get("more_body"):
-                break
-        body = b"".join(chunks)
-        sent = False
-
-        async def replay():
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
-
-    async def _refuse(self, scope, receive, send):
-        response = reply({"error": f"request body too large: the studio accepts at most {self.limit} bytes"}, 413)
-        await response(scope, receive, send)
-
-
-class SecurityHeaders:
-    """Same-origin content only (no CDN, no inline code from elsewhere) and no MIME sniffing."""
-
-    CSP = ("default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-           "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-
-        async def with_headers(message):
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + [
-                    (b"content-security-policy", self.CSP.encode()), (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"), (b"cache-control", b"no-store")]
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
 
 
 def warm_up() -> None:
@@ -165,8 +80,9 @@ def warm_up() -> None:
 
 # ---------------------------------------------------------------------- the app
 def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[str]] = LOCAL_HOSTS,
-               max_labs: int = 32, body_limit: int = MAX_BODY_BYTES) -> Starlette:
-    """The studio app over the runs in ``runs_dir``; ``allowed_hosts=None`` accepts any Host header."""
+               max_labs: int = 32, body_limit: int = MAX_BODY_BYTES, token: Optional[str] = None) -> Starlette:
+    """The studio app over the runs in ``runs_dir``; ``allowed_hosts=None`` accepts any Host header, and
+    ``token`` (required off loopback) must then come with every request (see :mod:`ganforge.web.guard`)."""
     runs = RunsFolder(runs_dir)
     labs = LabSessions(max_sessions=max_labs)
     jobs = Jobs(GeneratorCache(runs))
@@ -197,37 +113,34 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
     async def lab_create(request: Request) -> Response:
         data = await read_json(request)
         session = await run_in_threadpool(labs.create, data)
-        labs.start()
         return await lab_frame(session)
 
     async def lab_get(request: Request) -> Response:
         return await lab_frame(lab_of(request))
 
-    async def lab_control(request: Request) -> Response:
-        session = lab_of(request)
-        data = await read_json(request)
+    def control(session, data: Dict[str, Any]) -> None:
+        """A Lab control, on a worker thread: the session's lock may be held by a long training step."""
         action = data.get("action")
-        if action == "play":
-            labs.set_playing(session, True)
-        elif action == "pause":
-            labs.set_playing(session, False)
+        if action in ("play", "pause"):
+            labs.set_playing(session, action == "play")
         elif action == "slow":
             session.set_state(slow=bool(data.get("on", True)))
-        elif action in ("step_g", "step_d"):
+        elif action in ("step_g", "step_d", "reset"):
             labs.set_playing(session, False)
-            await run_in_threadpool(session.request, action)
-        elif action == "reset":
-            labs.set_playing(session, False)
-            await run_in_threadpool(session.request, "reset")
+            session.request(action)
         elif action == "config":
             from ganforge.web.lab import parse_config
 
             cfg = parse_config(data.get("config") if isinstance(data.get("config"), dict) else {})
             labs.set_playing(session, False)
-            await run_in_threadpool(session.request, "reset", cfg)
+            session.request("reset", cfg)
         else:
             raise ApiError(400, f"unknown Lab action {action!r}; use play, pause, slow, step_g, step_d, reset "
                                 "or config")
+
+    async def lab_control(request: Request) -> Response:
+        session = lab_of(request)
+        await run_in_threadpool(control, session, await read_json(request))
         return await lab_frame(session)
 
     async def lab_delete(request: Request) -> Response:
@@ -243,19 +156,21 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         return reply(detail)
 
     async def run_sample(request: Request) -> Response:
-        path, media_type = runs.sample_file(request.path_params["name"], request.path_params["file"])
-        return FileResponse(path, media_type=media_type)
+        content, media_type = await run_in_threadpool(runs.sample_file, request.path_params["name"],
+                                                      request.path_params["file"])
+        return Response(content, media_type=media_type)
 
     async def create_job(request: Request) -> Response:
         data = await read_json(request)
-        job = jobs.submit(data)
+        job = await run_in_threadpool(jobs.submit, data)
         return reply(job.status(), 202)
 
     def job_of(request: Request):
         try:
             return jobs.get(request.path_params["job_id"])
         except KeyError:
-            raise ApiError(404, "no such job (finished jobs are kept 10 minutes); run it again") from None
+            raise ApiError(404, "no such job (finished results are kept a few minutes, the newest "
+                                f"{jobs.keep_count} at most); run it again") from None
 
     async def job_status(request: Request) -> Response:
         return reply(job_of(request).status())
@@ -314,9 +229,11 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         Route("/api/jobs/{job_id}/result", job_result),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    middleware = [Middleware(SecurityHeaders), Middleware(BodyLimit, limit=body_limit)]
-    if allowed_hosts is not None:
-        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts)))
+    if allowed_hosts is None and token is None:
+        raise ValueError("a studio that accepts any Host header needs a token (DNS rebinding)")
+    hosts = [Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))] if allowed_hosts is not None else []
+    middleware = [Middleware(SecurityHeaders), *hosts, Middleware(BodyLimit, limit=body_limit),
+                  Middleware(RequestGuard, token=token)]
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={ApiError: on_api_error, GanforgeError: on_user_error, NotFound: on_not_found,
                                         HTTPException: on_http, Exception: on_bug},

@@ -198,11 +198,14 @@ class Job:
 
 
 class Jobs:
-    """Create requests run one at a time on a background thread; finished jobs are kept a few minutes."""
+    """Create requests run one at a time on a background thread. Finished results are kept ``keep_s`` seconds,
+    and at most ``keep_count`` of them holding at most ``keep_bytes`` in all: the oldest are dropped first."""
 
-    def __init__(self, cache: GeneratorCache, keep_s: float = 600.0, max_jobs: int = 64):
+    def __init__(self, cache: GeneratorCache, keep_s: float = 600.0, max_jobs: int = 64, keep_count: int = 64,
+                 keep_bytes: int = 64 * 2**20):
         self.cache, self.keep_s, self.max_jobs = cache, keep_s, max_jobs
-        self._jobs: Dict[str, Job] = {}
+        self.keep_count, self.keep_bytes = keep_count, keep_bytes
+        self._jobs: Dict[str, Job] = {}  # in submission order
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ganforge-create")
 
@@ -211,15 +214,31 @@ class Jobs:
         self.cache.check_run(req.run)  # an unknown run too (404), or one that is not an image run (400)
         job = Job(secrets.token_urlsafe(9))
         with self._lock:
-            now = time.monotonic()
-            for jid, old in list(self._jobs.items()):
-                if old.state in ("done", "error") and now - old.created > self.keep_s:
-                    del self._jobs[jid]
+            self._prune()
             if sum(j.state in ("queued", "running") for j in self._jobs.values()) >= self.max_jobs:
                 raise GanforgeError("too many Create requests are waiting; wait for them to finish")
             self._jobs[job.id] = job
         self._pool.submit(self._run, job, data)
         return job
+
+    def _prune(self) -> None:
+        """Drop expired results, then the oldest ones while over the count or byte cap (the lock is held)."""
+        now = time.monotonic()
+        finished = [j for j in self._jobs.values() if j.state in ("done", "error")]
+        count, size = len(finished), sum(len(j.content) for j in finished)
+        for old in finished:  # oldest first
+            if now - old.created <= self.keep_s and count <= self.keep_count and size <= self.keep_bytes:
+                break
+            del self._jobs[old.id]
+            count, size = count - 1, size - len(old.content)
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def held_bytes(self) -> int:
+        """Bytes of results held in memory."""
+        with self._lock:
+            return sum(len(j.content) for j in self._jobs.values())
 
     def get(self, job_id: str) -> Job:
         job = self._jobs.get(job_id)
@@ -242,6 +261,8 @@ class Jobs:
             job.error, job.state = (exc.args[0] if exc.args else "not found"), "error"
         except Exception as exc:  # noqa: BLE001 - shown in the page as a message, never a traceback
             job.error, job.state = f"internal error: {type(exc).__name__}: {exc}", "error"
+        with self._lock:
+            self._prune()
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -14,7 +14,6 @@ thread trains the playing ones in turn.
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import time
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from ganforge.losses import LOSSES, create_loss
 from ganforge.toy2d.data import VIEW, make_toy_data
 from ganforge.toy2d.metrics import js_divergence, mode_coverage
 from ganforge.toy2d.nets import Critic, Generator, critic_objective
+from ganforge.web.jsonio import dumps
 
 LATENT_DIM = 2
 SHOWN_POINTS = 512  # real and generated points drawn on the page
@@ -95,6 +95,7 @@ class LabSession:
         self.playing = False
         self.slow = False
         self.error: Optional[str] = None  # why training stopped, shown by the page
+        self.failures = 0  # unexpected errors in a row (the worker pauses the session after a few)
         self.last_seen = time.monotonic()
         self.version = 0  # bumped by every change the page can see
         self.controls = 0  # bumped by the user's changes (play, pause, slow, reset, config) only
@@ -134,6 +135,14 @@ class LabSession:
                 self.error = None if playing else self.error
             if slow is not None:
                 self.slow = slow
+            self.version += 1
+            self.controls += 1
+
+    def report(self, message: str, pause: bool = True) -> None:
+        """Show ``message`` in the next frame (the worker's one way to tell the page about an error)."""
+        with self.lock:
+            self.error = message
+            self.playing = self.playing and not pause
             self.version += 1
             self.controls += 1
 
@@ -245,7 +254,7 @@ class LabSession:
             if snap is None or snap[0] != self.version:
                 version, controls, data = self.version, self.controls, self.frame()
                 data["error"] = self.error
-                snap = self._snapshot = (version, controls, time.monotonic(), json.dumps(data).encode())
+                snap = self._snapshot = (version, controls, time.monotonic(), dumps(data))
             self.frame_wanted = False
             return snap[3]
 

@@ -4,8 +4,10 @@ Runs are the folders ``ganforge train`` makes, and they are read only through
 :class:`ganforge.engine.run_folder.RunFolder` (its file names, patterns and row readers), so the
 studio shows whatever the engine writes, for every family. Only direct sub-folders of the runs
 folder are runs, and every file this module hands out is looked up by a name that must match the
-run folder's fixed pattern and resolve inside its run: anything else is "not found", never a path
-outside the runs folder. Curves are read incrementally (``since`` = lines the page already has),
+run folder's fixed pattern and is read (or checked, for a checkpoint) with the run folder's one safe
+reader, :func:`ganforge.engine.run_folder.read_run_file`: a regular file inside its run, under a size
+cap. A symlink leading out, a FIFO or a device is "not found", never a path outside the runs folder,
+and never a read that hangs. Curves are read incrementally (``since`` = lines the page already has),
 so a page polling a run that is training gets only the new lines.
 """
 from __future__ import annotations
@@ -17,8 +19,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from ganforge.engine.checkpoint import read_metadata
-from ganforge.engine.run_folder import (CHECKPOINT_FILE, CONFIG_FILE, METRICS_FILE, RUN_FILE, SAMPLE_FILE,
-                                        STATS_FILE, RunFolder)
+from ganforge.engine.run_folder import (CHECKPOINT_FILE, CHECKPOINT_LIMIT, CONFIG_FILE, METRICS_FILE, ROWS_LIMIT,
+                                        RUN_FILE, SAMPLE_FILE, STATS_FILE, RunFolder, checked_run_file)
 from ganforge.errors import CheckpointError
 
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
@@ -46,30 +48,27 @@ class RunsFolder:
             raise NotFound(f"no run named {name!r} in {self.root}")
         return run
 
-    def sample_file(self, name: str, filename: str) -> Tuple[Path, str]:
-        """A sample file of a run and its media type."""
+    def sample_file(self, name: str, filename: str) -> Tuple[bytes, str]:
+        """The content of a sample file of a run and its media type."""
         m = SAMPLE_FILE.match(filename or "")
         if not m or m.group(2) not in SAMPLE_TYPES:
             raise NotFound(f"no sample {filename!r} in run {name!r}")
         run = self.run_folder(name)
-        return self._inside(run.samples_dir, filename, name), SAMPLE_TYPES[m.group(2)][1]
+        try:
+            return run.read_file(run.samples_dir / filename, ROWS_LIMIT), SAMPLE_TYPES[m.group(2)][1]
+        except OSError:
+            raise NotFound(f"no sample {filename!r} in run {name!r}") from None
 
     def checkpoint_file(self, name: str, step: Optional[int] = None) -> Path:
-        """A run's checkpoint of ``step``, or its newest loadable one."""
+        """The real path of a run's checkpoint of ``step``, or of its newest loadable one (checked, not read)."""
         run = self.run_folder(name)
-        if step is None:
-            path = run.latest_checkpoint()
-            if path is None:
-                raise NotFound(f"run {name!r} has no loadable checkpoint yet")
-            return self._inside(run.checkpoints_dir, path.name, name)
-        return self._inside(run.checkpoints_dir, run.checkpoint_path(step).name, name)
-
-    @staticmethod
-    def _inside(folder: Path, filename: str, name: str) -> Path:
-        path = (folder / filename).resolve()
-        if path.parent != folder or not path.is_file():
-            raise NotFound(f"no file {filename!r} in run {name!r}")
-        return path
+        path = run.latest_checkpoint() if step is None else run.checkpoint_path(step)
+        if path is None:
+            raise NotFound(f"run {name!r} has no loadable checkpoint yet")
+        try:
+            return checked_run_file(path, run.path, CHECKPOINT_LIMIT)
+        except OSError:
+            raise NotFound(f"no checkpoint {path.name!r} in run {name!r}") from None
 
     # ------------------------------------------------------------------ listings
     def list_runs(self) -> List[Dict[str, Any]]:
@@ -101,7 +100,7 @@ class RunsFolder:
         stats, stats_from, n_stats = run.stats_rows(since_stats)
         metrics, metrics_from, n_metrics = run.metrics_rows(since_metrics)
         try:
-            config = (run.path / CONFIG_FILE).read_text(encoding="utf-8", errors="replace")
+            config = run.read_file(CONFIG_FILE).decode("utf-8", errors="replace")
         except OSError:
             config = ""
         samples = sample_files(run)
@@ -128,7 +127,7 @@ def checkpoints(run: RunFolder) -> List[Dict[str, Any]]:
     for path in run.checkpoints():
         step = int(CHECKPOINT_FILE.match(path.name).group(1))
         try:
-            meta = read_metadata(path)
+            meta = read_metadata(checked_run_file(path, run.path, CHECKPOINT_LIMIT))
         except Exception as exc:  # noqa: BLE001 - any unreadable header is shown, not raised
             out.append({"step": step, "file": path.name, "ok": False, "error": str(exc).splitlines()[0]})
             continue

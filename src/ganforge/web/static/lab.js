@@ -204,8 +204,8 @@ function setUpDrawing() {
 // ------------------------------------------------------------------ start
 async function start() {
   const options = await studio.api("GET", "/api/options");
-  $("dataset").innerHTML = options.datasets.map((d) => "<option>" + d + "</option>").join("");
-  $("loss").innerHTML = options.losses.map((d) => "<option>" + d + "</option>").join("");
+  for (const d of options.datasets) $("dataset").add(new Option(d, d)); // text, never parsed as HTML
+  for (const d of options.losses) $("loss").add(new Option(d, d));
   let frame = null;
   const saved = sessionStorage.getItem("ganforge-lab-id");
   if (saved) {
