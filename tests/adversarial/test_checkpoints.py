@@ -1,0 +1,50 @@
+"""Attacks on checkpoints and run folders through the real CLI: crafted headers, edited configs, a full disk."""
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+
+import ganforge
+from ganforge.errors import CheckpointError
+from hostile import GIB, assert_one_line_error, craft_checkpoint, run_limited, tiny_run
+
+HUGE = [{"width": 10**6}, {"latent_dim": 10**9}, {"image_size": 2**20},
+        {"width": 10**6, "latent_dim": 10**9, "image_size": 2**20}]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    return tiny_run(tmp_path_factory.mktemp("runs"))
+
+
+@pytest.mark.parametrize("config", HUGE, ids=lambda c: "+".join(c))
+def test_sample_of_a_checkpoint_claiming_a_huge_model_fails_fast_in_little_memory(run, tmp_path, config):
+    crafted = craft_checkpoint(run / "checkpoints" / "step_0000004.safetensors", tmp_path / "crafted.safetensors",
+                               **config)
+    start = time.monotonic()
+    proc = run_limited(["sample", str(crafted), "--n", "4", "--out", str(tmp_path / "x.png")], tmp_path, memory=4 * GIB)
+    assert_one_line_error(proc, "crafted.safetensors", "model config")
+    assert time.monotonic() - start < 60
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_the_api_refuses_a_crafted_checkpoint_before_building(run, tmp_path):
+    crafted = craft_checkpoint(run / "checkpoints" / "step_0000004.safetensors", tmp_path / "c.safetensors",
+                               latent_dim=10**9, width=10**6)
+    with pytest.raises(CheckpointError, match="model config"):
+        ganforge.load(crafted)
+    assert ganforge.load(run).sample(2, seed=0).shape == (2, 1, 28, 28)   # the genuine one still loads
+
+
+def test_resume_with_a_config_yaml_edited_to_a_huge_model_fails_fast(run, tmp_path):
+    edited = tmp_path / "edited"
+    shutil.copytree(run, edited)
+    text = (edited / "config.yaml").read_text()
+    assert "width: 8\n" in text
+    (edited / "config.yaml").write_text(text.replace("width: 8\n", f"width: {10**6}\n"))
+    proc = run_limited(["train", "--resume", str(edited), "--steps", "6", "--quiet"], tmp_path, memory=4 * GIB)
+    assert_one_line_error(proc, "config.yaml", "another config")
+    assert sorted(p.name for p in (edited / "checkpoints").iterdir()) == sorted(
+        p.name for p in (run / "checkpoints").iterdir())
