@@ -48,3 +48,21 @@ def test_resume_with_a_config_yaml_edited_to_a_huge_model_fails_fast(run, tmp_pa
     assert_one_line_error(proc, "config.yaml", "another config")
     assert sorted(p.name for p in (edited / "checkpoints").iterdir()) == sorted(
         p.name for p in (run / "checkpoints").iterdir())
+
+
+def test_a_full_disk_during_a_checkpoint_write_stops_in_one_line_and_keeps_the_last_good_one(run, tmp_path):
+    full = tmp_path / "full"
+    shutil.copytree(run, full)
+    size = (full / "checkpoints" / "step_0000004.safetensors").stat().st_size
+    proc = run_limited(["train", "--resume", str(full), "--steps", "8", "--quiet"], tmp_path, fsize=size // 2)
+    assert_one_line_error(proc, "could not write checkpoint", "step_0000006", "resume")
+    files = sorted(p.name for p in (full / "checkpoints").iterdir())
+    assert files == ["step_0000002.safetensors", "step_0000004.safetensors"]   # no temporary file left behind
+    assert ganforge.load(full).step == 4
+
+
+def test_a_full_disk_under_the_statistics_is_one_line_too(tmp_path):
+    proc = run_limited(["train", "dcgan", "--steps", "40", "--batch-size", "16", "--quiet", "--out", str(tmp_path),
+                        "--set", "model.width=8", "--set", "model.latent_dim=16", "--set", "data.limit=256",
+                        "--set", "train.log_every=1", "--set", "train.checkpoint_every=1000"], tmp_path, fsize=4000)
+    assert_one_line_error(proc, "could not write", "disk is full")

@@ -30,7 +30,12 @@ M = TypeVar("M", bound=torch.nn.Module)
 def save_checkpoint(path: Path, tensors: Dict[str, torch.Tensor], meta: Dict[str, Any]) -> None:
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
     header = {"ganforge": json.dumps({"format": FORMAT, **meta})}
-    atomic_write(Path(path), lambda tmp: save_file(tensors, str(tmp), metadata=header))
+    try:
+        atomic_write(Path(path), lambda tmp: save_file(tensors, str(tmp), metadata=header))
+    except (SafetensorError, OSError) as exc:   # a full disk, a file-size limit, a folder gone read-only
+        reason = getattr(exc, "strerror", None) or str(exc).split(": ", 1)[-1]
+        raise CheckpointError(f"could not write checkpoint {path} ({reason}); the disk is full or not writable: "
+                              "free space, then resume the run (its earlier checkpoints are kept)") from None
 
 
 def read_metadata(path: Path) -> Dict[str, Any]:
