@@ -1,14 +1,18 @@
 """Attacks on checkpoints and run folders through the real CLI: crafted headers, edited configs, a full disk."""
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
 
 import ganforge
 from ganforge.errors import CheckpointError
-from hostile import GIB, assert_one_line_error, craft_checkpoint, run_limited, tiny_run
+from hostile import GIB, SRC, assert_one_line_error, craft_checkpoint, run_limited, tiny_run
 
 HUGE = [{"width": 10**6}, {"latent_dim": 10**9}, {"image_size": 2**20},
         {"width": 10**6, "latent_dim": 10**9, "image_size": 2**20}]
@@ -66,3 +70,23 @@ def test_a_full_disk_under_the_statistics_is_one_line_too(tmp_path):
                         "--set", "model.width=8", "--set", "model.latent_dim=16", "--set", "data.limit=256",
                         "--set", "train.log_every=1", "--set", "train.checkpoint_every=1000"], tmp_path, fsize=4000)
     assert_one_line_error(proc, "could not write", "disk is full")
+
+
+def test_a_run_killed_during_a_checkpoint_write_resumes_and_leaves_no_temporary_file(run, tmp_path):
+    killed = tmp_path / "killed"
+    shutil.copytree(run, killed)
+    ckpts = killed / "checkpoints"
+    env = {**os.environ, "PYTHONPATH": str(SRC), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "ganforge.cli.main", "train", "--resume", str(killed), "--steps",
+                             "400", "--quiet"], env=env, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        if any(".safetensors.tmp" in n for n in os.listdir(ckpts)):
+            break
+        time.sleep(0.0005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc = run_limited(["train", "--resume", str(killed), "--steps", "8", "--quiet"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert not [n for n in os.listdir(ckpts) if ".tmp" in n]
+    assert ganforge.load(killed).step >= 8

@@ -202,6 +202,15 @@ def prune(folder: Path, keep: int, protect: Optional[Path] = None) -> None:
             path.unlink(missing_ok=True)
 
 
+def remove_temporaries(folder: Path) -> int:
+    """Delete the temporary files of checkpoint writes that were killed half-way (call it holding the run's lock:
+    no other process writes there then); returns how many."""
+    stale = list(folder.glob(".*.safetensors.tmp*")) if folder.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
 def latest_loadable(folder: Path) -> Optional[Path]:
     """The newest checkpoint whose header reads; a truncated newest one falls back to the one before."""
     for path in reversed(checkpoint_files(folder)):
