@@ -6,12 +6,17 @@ Each sub-command lives in its own module with ``add_parser(subparsers)``; user m
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
+import threading
 from typing import List, Optional
 
 from ganforge.version import __version__
 from ganforge.errors import GanforgeError
+
+# a write that fails for want of room or rights is the user's disk, not a bug: one line, no traceback
+WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
 
 COMMAND_MODULES = ["ganforge.cli.train", "ganforge.cli.sample", "ganforge.cli.info", "ganforge.cli.evaluate",
                    "ganforge.cli.features", "ganforge.cli.studio"]
@@ -26,7 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def quiet_write_errors(args: threading.ExceptHookArgs, default=threading.excepthook) -> None:
+    """A writer thread (TensorBoard's) that hits a full disk dies quietly: the main thread reports it in one line."""
+    if not (isinstance(args.exc_value, OSError) and args.exc_value.errno in WRITE_ERRORS):
+        default(args)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
+    threading.excepthook = quiet_write_errors
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
@@ -37,6 +49,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     except GanforgeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        if exc.errno not in WRITE_ERRORS:
+            raise
+        print(f"error: could not write {exc.filename or 'a file'} ({exc.strerror}); the disk is full or not "
+              "writable: free space, then try again (a run resumes with --resume)", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

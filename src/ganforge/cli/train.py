@@ -11,8 +11,9 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from ganforge.config import load_config, merge, read_yaml
+from ganforge.config import load_config, merge, read_yaml, same_config
 from ganforge.engine import distributed as ddp
+from ganforge.engine.checkpoint import read_metadata
 from ganforge.engine.run_folder import RunFolder
 from ganforge.errors import CheckpointError, GanforgeError
 from ganforge.family import FAMILIES, Family, family_named, family_of_model
@@ -74,6 +75,15 @@ def build_config(family: Family, args: argparse.Namespace):
     return family.finish_config(cfg, data, args)
 
 
+def check_resume_config(run_dir: Path, cfg) -> None:
+    """Before anything is built: the model of config.yaml must be the one of the newest checkpoint's header (an
+    edited config.yaml claiming a huge model is then a one-line error, not an out-of-memory)."""
+    path = RunFolder(run_dir).latest_checkpoint()
+    if path is not None and not same_config(read_metadata(path).get("model_config"), cfg.model):
+        raise CheckpointError(f"{path} is a checkpoint of another config than {run_dir / 'config.yaml'} (its model "
+                              "section differs); resume with the run's own config.yaml")
+
+
 def new_run_dir(args: argparse.Namespace, model: str) -> Path:
     if args.resume:
         return Path(args.resume)
@@ -98,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
         args.model = args.model or "dcgan"
         family = family_of_model(args.model)
     cfg = build_config(family, args)
+    if args.resume:
+        check_resume_config(Path(args.resume), cfg)
     run_dir = new_run_dir(args, cfg.model.name)
     try:
         trainer = family.trainer(cfg, run_dir, quiet=args.quiet)

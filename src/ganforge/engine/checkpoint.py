@@ -12,24 +12,30 @@ import json
 import random
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
 
 import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from ganforge.errors import CheckpointError
+from ganforge.errors import CheckpointError, GanforgeError
 from ganforge.files import atomic_write
 
 FORMAT = "ganforge-checkpoint/1"
 _STEP_FILE = re.compile(r"^step_(\d+)\.safetensors$")
+M = TypeVar("M", bound=torch.nn.Module)
 
 
 def save_checkpoint(path: Path, tensors: Dict[str, torch.Tensor], meta: Dict[str, Any]) -> None:
     tensors = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
     header = {"ganforge": json.dumps({"format": FORMAT, **meta})}
-    atomic_write(Path(path), lambda tmp: save_file(tensors, str(tmp), metadata=header))
+    try:
+        atomic_write(Path(path), lambda tmp: save_file(tensors, str(tmp), metadata=header))
+    except (SafetensorError, OSError) as exc:   # a full disk, a file-size limit, a folder gone read-only
+        reason = getattr(exc, "strerror", None) or str(exc).split(": ", 1)[-1]
+        raise CheckpointError(f"could not write checkpoint {path} ({reason}); the disk is full or not writable: "
+                              "free space, then resume the run (its earlier checkpoints are kept)") from None
 
 
 def read_metadata(path: Path) -> Dict[str, Any]:
@@ -71,18 +77,52 @@ def unprefixed(prefix: str, tensors: Dict[str, torch.Tensor]) -> Dict[str, torch
     return {k[len(start):]: v for k, v in tensors.items() if k.startswith(start)}
 
 
-def load_module_state(module: torch.nn.Module, state: Dict[str, torch.Tensor], what: str, path: Path) -> None:
-    """Load weights, turning a shape or key mismatch into a one-line CheckpointError."""
+def misfit(module: torch.nn.Module, state: Dict[str, torch.Tensor]) -> Optional[str]:
+    """What keeps ``state`` from loading into ``module`` (a missing, unexpected or misshapen key), or None."""
     own = module.state_dict()
     missing = sorted(set(own) - set(state))
     unexpected = sorted(set(state) - set(own))
     wrong = [k for k in own if k in state and own[k].shape != state[k].shape]
-    if missing or unexpected or wrong:
-        detail = (f"missing {missing[0]}" if missing else f"unexpected {unexpected[0]}" if unexpected
-                  else f"{wrong[0]} has shape {tuple(state[wrong[0]].shape)}, model has {tuple(own[wrong[0]].shape)}")
+    if missing:
+        return f"missing {missing[0]}"
+    if unexpected:
+        return f"unexpected {unexpected[0]}"
+    if wrong:
+        return f"{wrong[0]} has shape {tuple(state[wrong[0]].shape)}, model has {tuple(own[wrong[0]].shape)}"
+    return None
+
+
+def load_module_state(module: torch.nn.Module, state: Dict[str, torch.Tensor], what: str, path: Path) -> None:
+    """Load weights, turning a shape or key mismatch into a one-line CheckpointError."""
+    detail = misfit(module, state)
+    if detail:
         raise CheckpointError(f"{path} does not fit this {what} ({detail}); it was written by another model "
                               "or config: use the run's own config.yaml")
     module.load_state_dict(state)
+
+
+def build_checked(build: Callable[[], M], tensors: Dict[str, torch.Tensor], parts: Dict[str, str],
+                  path: Path) -> M:
+    """``build()`` a model from a checkpoint's own config, once its shapes are known to fit the checkpoint.
+
+    The model is first built on the meta device (nothing allocated) and each sub-module named in
+    ``parts`` (attribute path -> tensor prefix; ``""`` = the model itself) is compared with the
+    saved tensors, so a config that claims a model far larger than the file (a crafted or corrupt
+    header) is a one-line CheckpointError instead of an out-of-memory."""
+    try:
+        with torch.device("meta"):
+            probe = build()
+    except (GanforgeError, ValueError, RuntimeError, OverflowError, MemoryError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{path} has a model config that does not build ({first}); the checkpoint is "
+                              "corrupt or was written by another ganforge") from None
+    for name, prefix in parts.items():
+        state = unprefixed(prefix, tensors)
+        detail = misfit(probe.get_submodule(name), state)
+        if detail:
+            raise CheckpointError(f"{path} holds tensors that do not fit its own model config ({detail}); the "
+                                  "checkpoint is corrupt or was edited: use another checkpoint of the run")
+    return build()
 
 
 # ----------------------------------------------------------------------------- optimizer state
@@ -160,6 +200,15 @@ def prune(folder: Path, keep: int, protect: Optional[Path] = None) -> None:
     for path in files[:-keep] if keep > 0 else []:
         if path != protect:
             path.unlink(missing_ok=True)
+
+
+def remove_temporaries(folder: Path) -> int:
+    """Delete the temporary files of checkpoint writes that were killed half-way (call it holding the run's lock:
+    no other process writes there then); returns how many."""
+    stale = list(folder.glob(".*.safetensors.tmp*")) if folder.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
 
 
 def latest_loadable(folder: Path) -> Optional[Path]:

@@ -28,7 +28,7 @@ from torch.utils.tensorboard import SummaryWriter
 
 from ganforge.config import same_config
 from ganforge.engine import distributed as ddp
-from ganforge.engine.checkpoint import load_checkpoint, prune, save_checkpoint
+from ganforge.engine.checkpoint import load_checkpoint, prune, remove_temporaries, save_checkpoint
 from ganforge.engine.run_folder import RunFolder
 from ganforge.engine.runtime import (Progress, StopSignal, autocast, linear_decay_factor, precision_warning,
                                      resolve_precision, set_learning_rate)
@@ -316,6 +316,7 @@ class Trainer:
         self.run.path.mkdir(parents=True, exist_ok=True)
         if self.main:
             self.lock = self.run.lock()
+            remove_temporaries(self.run.checkpoints_dir)   # of a write killed half-way
         try:
             if resume:
                 self.resume()

@@ -21,7 +21,7 @@ from ganforge.image.config import ModelConfig
 from ganforge.image.data.images import to_uint8
 from ganforge.errors import CheckpointError, GanforgeError
 from ganforge.image.models import create_model
-from ganforge.engine.checkpoint import load_checkpoint, load_module_state, unprefixed
+from ganforge.engine.checkpoint import build_checked, load_checkpoint, load_module_state, unprefixed
 from ganforge.engine.run_folder import find_checkpoint
 
 Labels = Union[None, int, Sequence[int], torch.Tensor]
@@ -70,8 +70,11 @@ class LoadedGenerator:
         if meta.get("family") != "image":
             raise CheckpointError(f"{path} holds a {meta.get('family')} model; use the command for that family")
         cfg = from_dict(ModelConfig, meta["model_config"])
-        model = create_model(config=cfg)
         prefix = "ema" if use_ema and meta.get("ema") else "generator"
+        parts = {"generator": prefix}
+        if any(k.startswith("discriminator.") for k in tensors):
+            parts["discriminator"] = "discriminator"
+        model = build_checked(lambda: create_model(config=cfg), tensors, parts, path)
         load_module_state(model.generator, unprefixed(prefix, tensors), "generator", path)
         return cls(model.generator.to(device), cfg, int(meta["step"]), path)
 

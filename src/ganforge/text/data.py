@@ -3,8 +3,8 @@
 A corpus holds int64 tensors ``[N, max_len + 1]``: the tokens, one ``<eos>``, then ``<pad>``. The
 raw test sentences (whitespace tokens) are kept as well: BLEU compares generated text with them,
 not with their ``<unk>``-mapped ids. Problems in a file (missing, empty, binary, not UTF-8) are
-one-line :class:`~ganforge.errors.DataError`\\ s; lines longer than ``max_len`` are dropped,
-truncated or refused (``data.long_lines``) and a note says how many.
+one-line :class:`~ganforge.errors.DataError`\\ s; a UTF-8 byte-order mark is dropped; lines longer
+than ``max_len`` are dropped, truncated or refused (``data.long_lines``) and a note says how many.
 """
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def read_sentences(path: str | Path) -> List[List[str]]:
         raise DataError(f"{path} looks like a binary file (it contains NUL bytes); pass a UTF-8 text file "
                         "with one sentence per line")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")   # a byte-order mark (Windows editors) is not part of the first word
     except UnicodeDecodeError as exc:
         raise DataError(f"{path} is not UTF-8 text (invalid byte at offset {exc.start}); convert it, e.g. "
                         f"iconv -f latin1 -t utf-8") from None

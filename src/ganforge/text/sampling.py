@@ -19,7 +19,7 @@ import torch
 
 from ganforge.config import from_dict
 from ganforge.errors import CheckpointError, GanforgeError
-from ganforge.engine.checkpoint import load_checkpoint, load_module_state, unprefixed
+from ganforge.engine.checkpoint import build_checked, load_checkpoint, load_module_state, unprefixed
 from ganforge.engine.run_folder import find_checkpoint
 from ganforge.text.config import TextModelConfig
 from ganforge.text.models.nets import LSTMGenerator
@@ -55,9 +55,9 @@ class LoadedTextGenerator:
                                       f"{path} was trained with ({meta['vocab_size']} tokens); restore the run's own "
                                       "vocab.json")
         cfg = from_dict(TextModelConfig, meta["model_config"])
-        gen = LSTMGenerator(meta["vocab_size"], cfg.emb_dim, cfg.hidden_dim, meta["seq_len"], meta["start_token"],
-                            meta["eos"])
         prefix = "ema" if meta.get("ema") else "generator"
+        gen = build_checked(lambda: LSTMGenerator(meta["vocab_size"], cfg.emb_dim, cfg.hidden_dim, meta["seq_len"],
+                                                  meta["start_token"], meta["eos"]), tensors, {"": prefix}, path)
         load_module_state(gen, unprefixed(prefix, tensors), "generator", path)
         return cls(gen.to(device), vocab, meta, path)
 

@@ -15,7 +15,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from ganforge.config import from_dict
-from ganforge.engine.checkpoint import load_module_state, unprefixed
+from ganforge.engine.checkpoint import build_checked, load_module_state, unprefixed
 from ganforge.errors import CheckpointError, GanforgeError
 from ganforge.files import atomic_write
 from ganforge.toy2d.config import DataConfig, ModelConfig
@@ -69,8 +69,8 @@ class Toy2dSampler:
             raise CheckpointError(f"{path} holds a {meta.get('family')} model; use the command for that family")
         cfg = from_dict(ModelConfig, meta["model_config"])
         data = from_dict(DataConfig, meta.get("data_config") or {})
-        G = Generator(cfg.latent_dim, (cfg.hidden,) * cfg.layers)
         prefix = "ema" if use_ema and meta.get("ema") else "generator"
+        G = build_checked(lambda: Generator(cfg.latent_dim, (cfg.hidden,) * cfg.layers), tensors, {"": prefix}, path)
         load_module_state(G, unprefixed(prefix, tensors), "generator", path)
         return cls(G.to(device), cfg, data, int(meta["step"]), path)
 

@@ -2,10 +2,14 @@
 
 Every image is converted to the requested channel count, center-cropped to a square and resized
 to the model's size while loading, then kept as one uint8 tensor. Sub-folders of the root become
-class labels (sorted by name); images directly in the root make an unlabelled data set.
+class labels (sorted by name); images directly in the root make an unlabelled data set. Hidden
+files and folders (``.DS_Store``, macOS ``._name.png`` AppleDouble files) are not images and are
+skipped; an image whose header claims more than :data:`MAX_PIXELS` pixels (a decompression bomb) is
+a one-line DataError naming it, checked before any pixel is decoded.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import List, Tuple
 
@@ -18,6 +22,7 @@ from ganforge.errors import DataError
 from ganforge.image.data.images import ImageDataset
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
+MAX_PIXELS = 1 << 26   # 67 megapixels (8192 x 8192): far above any training image, far below an out-of-memory
 
 
 def _to_mode(img: Image.Image, channels: int) -> Image.Image:
@@ -35,15 +40,27 @@ def _to_mode(img: Image.Image, channels: int) -> Image.Image:
     return img.convert("L" if channels == 1 else "RGB")
 
 
-def load_image(path: Path, size: int, channels: int) -> np.ndarray:
-    """One image as uint8 ``[C, size, size]``; a DataError names a corrupt or truncated file."""
+def read_image(path: Path) -> Image.Image:
+    """An image file opened and decoded; a DataError names a corrupt, truncated or oversized (bomb) file."""
     try:
-        with Image.open(path) as img:
-            img.load()
-            img = _to_mode(img, channels)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                if img.width * img.height > MAX_PIXELS:
+                    raise Image.DecompressionBombError(f"{img.width}x{img.height} pixels")
+                img.load()   # the pixels are in memory: the image outlives its file
+                return img
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise DataError(f"image {path} is too large to load ({exc}; at most {MAX_PIXELS:,} pixels an image): a "
+                        "decompression bomb or a mistake, remove it or shrink it") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise DataError(f"cannot read image {path} ({type(exc).__name__}: {exc}); it is corrupt or "
                         "truncated: remove or replace it") from None
+
+
+def load_image(path: Path, size: int, channels: int) -> np.ndarray:
+    """One image as uint8 ``[C, size, size]``; a DataError names a corrupt, truncated or oversized file."""
+    img = _to_mode(read_image(path), channels)
     w, h = img.size
     s = min(w, h)
     img = img.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
@@ -53,6 +70,12 @@ def load_image(path: Path, size: int, channels: int) -> np.ndarray:
     return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
 
 
+def _visible_images(paths) -> List[Path]:
+    """Image files among ``paths``, leaving out hidden ones (``.x.png``, macOS ``._x.png``)."""
+    return sorted(p for p in paths if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+                  and p.is_file())
+
+
 def list_images(root: Path) -> Tuple[List[Path], List[int], List[str]]:
     if not root.is_dir():
         raise DataError(f"image folder {root} does not exist; pass --data-dir pointing at a folder of images")
@@ -60,10 +83,11 @@ def list_images(root: Path) -> Tuple[List[Path], List[int], List[str]]:
     files: List[Path] = []
     labels: List[int] = []
     for index, name in enumerate(classes):
-        found = sorted(p for p in (root / name).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+        found = _visible_images(p for p in (root / name).rglob("*")
+                                if not any(part.startswith(".") for part in p.relative_to(root).parts))
         files += found
         labels += [index] * len(found)
-    loose = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    loose = _visible_images(root.iterdir())
     if loose and classes:
         raise DataError(f"{root} mixes images and class sub-folders; move the {len(loose)} loose images "
                         "into a sub-folder")

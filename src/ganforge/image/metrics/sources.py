@@ -14,7 +14,6 @@ from typing import Optional, Tuple, Union
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
 from ganforge.errors import DataError, GanforgeError
@@ -104,18 +103,14 @@ def load_npz_images(path: Path) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
 
 def load_image_folder(root: Path) -> torch.Tensor:
     """Every image of a folder (and its class sub-folders) at native size; all must share size and channels."""
-    from ganforge.image.data.folder import _to_mode, list_images
+    from ganforge.image.data.folder import _to_mode, list_images, read_image
 
     files, _, _ = list_images(root)
     arrays, first = [], None
     for path in tqdm(files, desc=f"reading {root.name}", unit="img", leave=False, disable=None):
-        try:
-            with Image.open(path) as img:
-                img.load()
-                gray = img.mode in ("1", "L", "I", "I;16", "I;16B", "I;16L", "F", "LA")
-                arr = np.asarray(_to_mode(img, 1 if gray else 3), dtype=np.uint8)
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise DataError(f"cannot read image {path} ({type(exc).__name__}); remove or replace it") from None
+        img = read_image(path)
+        gray = img.mode in ("1", "L", "I", "I;16", "I;16B", "I;16L", "F", "LA")
+        arr = np.asarray(_to_mode(img, 1 if gray else 3), dtype=np.uint8)
         arr = arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
         if first is None:
             first = (path, arr.shape)
