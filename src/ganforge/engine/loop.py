@@ -1,6 +1,6 @@
 """The one training loop of every family: cadences, time budget, signals, NaN stop, hooks, final save.
 
-A family supplies a :class:`Task`: its named state (networks, optimizers, EMA), its phases (a
+A family supplies a :class:`~ganforge.engine.task.Task` (``engine/task.py``): its named state (networks, optimizers, EMA), its phases (a
 text GAN runs MLE pre-training, discriminator pre-training and the adversarial phase in one step
 counter; an image GAN has one phase), and for each step the list of :class:`Update` s to run, as
 data: which network, which optimizer, the loss, how often (``every`` = lazy regularisation) and
@@ -19,107 +19,19 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 from torch.utils.tensorboard import SummaryWriter
 
-from ganforge.config import same_config
 from ganforge.engine import distributed as ddp
 from ganforge.engine.checkpoint import load_checkpoint, prune, remove_temporaries, save_checkpoint
 from ganforge.engine.run_folder import RunFolder
 from ganforge.engine.runtime import (Progress, StopSignal, autocast, linear_decay_factor, precision_warning,
                                      resolve_precision, set_learning_rate)
-from ganforge.engine.state import TrainState
-from ganforge.engine.stats import Stats
+from ganforge.engine.task import Hook, Task, Update
 from ganforge.errors import CheckpointError, ConfigError, TrainingDiverged
-
-
-@dataclass
-class Update:
-    """One optimizer step of one network: a phase of a training step, as data (StyleGAN2-ADA's phases)."""
-
-    name: str                                 # stats name: grad_norm/<name>
-    module: str                               # state.modules key of the network updated
-    optimizer: str                            # state.optimizers key
-    loss: Callable[[int], torch.Tensor]       # repeat index -> loss (run under the precision's autocast)
-    repeat: int = 1                           # e.g. discriminator steps per generator step
-    every: int = 1                            # lazy regularisation: only on steps divisible by this
-    frozen: Tuple[str, ...] = ()              # modules without gradients during this update
-    clip: float = 0.0                         # clip the gradient norm (0 = off)
-    after: Optional[Callable[[], None]] = None   # after each optimizer step (e.g. weight clipping)
-
-
-@dataclass
-class Phase:
-    """A stretch of the step counter with its own updates (``steps=None``: until the time budget)."""
-
-    name: str
-    steps: Optional[int]
-
-
-class Task:
-    """What a family gives the trainer. Subclasses set ``cfg``, ``state``, ``phases`` and define ``updates``."""
-
-    family: str = ""
-    unit = "items"             # what a batch holds, for the throughput figure (<unit>_per_s)
-    rng_per_rank = False       # re-seed the global RNG differently on each rank (tasks that sample inside models)
-    cfg: Any
-    state: TrainState
-    phases: List[Phase]
-    stats: Stats
-    device: torch.device
-    world, rank = 1, 0
-
-    def setup_runtime(self, processes: bool = True, unlimited_steps: bool = True) -> None:
-        """Join the torchrun group, pick the device and thread count, and check the batch splits over processes
-        (``processes=False``: a task that runs in one process only); with ``unlimited_steps``, ``train.steps=0``
-        means "until the time budget", which must then be set."""
-        t = self.cfg.train
-        ddp.init_from_env()
-        self.world, self.rank = ddp.world_size(), ddp.rank()
-        if not processes and self.world > 1:
-            raise ConfigError(f"{self.family} runs take one process; run them without torchrun")
-        if t.batch_size % self.world:
-            raise ConfigError(f"batch size {t.batch_size} does not split over {self.world} processes; "
-                              f"use a multiple of {self.world}")
-        if unlimited_steps and t.steps == 0 and t.max_minutes == 0:
-            raise ConfigError("train.steps=0 means no step limit, so set a time budget: --max-minutes M")
-        self.device = ddp.pick_device(t.device)
-        if t.threads:
-            torch.set_num_threads(t.threads)
-
-    def updates(self, step: int, phase: str, index: int) -> Sequence[Update]:
-        raise NotImplementedError
-
-    def after_step(self, step: int) -> None:
-        """After the updates of a step (the EMA is updated by the trainer)."""
-
-    def meta(self) -> Dict[str, Any]:
-        """Family metadata of a checkpoint: at least ``model`` and ``model_config``."""
-        return {}
-
-    def check_checkpoint(self, meta: Dict[str, Any], path: Path) -> None:
-        """Refuse a checkpoint of another family, model or config (one-line CheckpointError)."""
-        if meta.get("family") != self.family or not same_config(meta.get("model_config"), self.cfg.model):
-            raise CheckpointError(f"{path} is a checkpoint of {meta.get('family')} model {meta.get('model')!r} with "
-                                  f"another config than this run's {self.cfg.model.name!r}; resume with the run's own "
-                                  "config.yaml")
-
-    def prepare_run(self, run: RunFolder, resumed: bool) -> Dict[str, Any]:
-        """Write family files into a starting run (e.g. the vocabulary); returns extra run.json keys."""
-        return {}
-
-    def write_samples(self, run: RunFolder, step: int, writer: Optional[SummaryWriter]) -> None:
-        """Samples from fixed inputs into ``run.samples_dir`` (and TensorBoard)."""
-
-    def progress_values(self, values: Dict[str, float]) -> Dict[str, float]:
-        return {k.rsplit("/", 1)[-1]: v for k, v in values.items() if not k.startswith("grad_norm")}
-
-
-Hook = Callable[[int, Optional[str]], None]   # (step just done, name of the phase it ended or None); main process
 
 
 class Trainer:
@@ -418,4 +330,4 @@ def grad_norm(module: torch.nn.Module) -> torch.Tensor:
     return torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))) if grads else torch.zeros(())
 
 
-__all__ = ["Hook", "Phase", "Task", "Trainer", "Update", "grad_norm"]
+__all__ = ["Trainer", "grad_norm", "seed_global_rng"]

@@ -14,7 +14,8 @@ from typing import Dict, List, Optional
 import torch
 
 from ganforge.engine.batches import BatchSampler, step_generator
-from ganforge.engine.loop import Hook, Phase, Task, Trainer, Update
+from ganforge.engine.loop import Trainer
+from ganforge.engine.task import Hook, Phase, Task, Update
 from ganforge.engine.run_folder import RunFolder
 from ganforge.engine.state import TrainState
 from ganforge.engine.stats import Stats

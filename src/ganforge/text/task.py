@@ -18,7 +18,8 @@ import torch
 
 from ganforge.engine.batches import BatchSampler
 from ganforge.engine.checkpoint import load_checkpoint, load_module_state, unprefixed
-from ganforge.engine.loop import Hook, Phase, Task, Trainer, Update
+from ganforge.engine.loop import Trainer
+from ganforge.engine.task import Hook, Phase, Task, Update
 from ganforge.engine.run_folder import RunFolder, find_checkpoint
 from ganforge.engine.state import TrainState
 from ganforge.engine.stats import Stats

@@ -16,7 +16,7 @@ from typing import Dict, List, Optional
 import torch
 
 from ganforge.engine.batches import step_generator
-from ganforge.engine.loop import Phase, Task, Update
+from ganforge.engine.task import Phase, Task, Update
 from ganforge.engine.run_folder import RunFolder
 from ganforge.engine.state import TrainState
 from ganforge.engine.stats import Stats
