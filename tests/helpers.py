@@ -34,3 +34,14 @@ def run_cli(args: List[str], cwd: Path, timeout: float = 300, env=None) -> subpr
     full_env = {**os.environ, "PYTHONPATH": str(SRC), **(env or {})}
     return subprocess.run([sys.executable, "-m", "ganforge.cli.main", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=timeout, env=full_env)
+
+
+def cli_error(capsys, argv: List[str]) -> str:
+    """Run ``ganforge ARGV`` in this process and return its error: one line ``error: ...``, exit code 2."""
+    from ganforge.cli.main import main
+
+    code = main(argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert err.startswith("error: ") and len(err.splitlines()) == 1, err
+    return err

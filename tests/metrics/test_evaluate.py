@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from ganforge.cli.main import main
+from helpers import cli_error
 from ganforge.image.data import load_split
 from ganforge.errors import GanforgeError
 from ganforge.metrics import Evaluator, ProtocolCard, ReferenceStats, check_comparable, evaluate
@@ -52,13 +53,6 @@ def test_real_images_score_better_than_noise(metrics_cache, digits):
     assert real.values["fid"] < noise.values["fid"] / 10
     assert real.values["precision"] > 0.8 > noise.values["precision"]
 
-
-def cli_error(capsys, argv):
-    code = main(argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert err.startswith("error: ") and len(err.splitlines()) == 1
-    return err
 
 
 def test_bad_inputs_are_one_line_errors(metrics_cache, digits, tmp_path, capsys):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from ganforge.cli.main import main
+from helpers import cli_error
 from ganforge.errors import GanforgeError
 from ganforge.image.metrics.resize import FILTERS, resize_images
 from ganforge.image.metrics.sources import load_images
@@ -29,13 +30,6 @@ def write_npz(path, images):
     np.savez(path, images=images.permute(0, 2, 3, 1).numpy())
     return str(path)
 
-
-def cli_error(capsys, argv):
-    code = main(argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert err.startswith("error: ") and len(err.splitlines()) == 1
-    return err
 
 
 def test_another_size_is_refused_without_resize_with_the_suggestion(metrics_cache, upsampled, tmp_path, capsys):

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from ganforge.cli.main import main
+from helpers import cli_error
 
 from .test_registry import HYPS, REFS, SMOOTH, nltk_bleu, weights
 
@@ -48,37 +49,30 @@ def test_default_metrics_and_n(files, capsys):
     assert "hypotheses: 3" in printed
 
 
-def one_line_error(capsys, argv):
-    code = main(argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert err.startswith("error: ") and len(err.splitlines()) == 1
-    return err
-
 
 def test_bad_text_inputs_are_one_line_errors(files, tmp_path, capsys):
     hyps, refs = files
     empty, binary = tmp_path / "empty.txt", tmp_path / "binary.txt"
     empty.write_text("\n  \n")
     binary.write_bytes(b"\x00\x01\x02 binary")
-    assert "does not exist" in one_line_error(capsys, ["eval", str(tmp_path / "no.txt"), "--ref", str(refs)])
-    assert "does not exist" in one_line_error(capsys, ["eval", str(hyps), "--ref", str(tmp_path / "no.txt")])
-    assert "no sentences" in one_line_error(capsys, ["eval", str(empty), "--ref", str(refs)])
-    assert "binary" in one_line_error(capsys, ["eval", str(binary), "--ref", str(refs)])
-    assert "binary" in one_line_error(capsys, ["eval", str(hyps), "--ref", str(binary)])
-    assert "unknown metric 'blue'" in one_line_error(capsys, ["eval", str(hyps), "--ref", str(refs),
+    assert "does not exist" in cli_error(capsys, ["eval", str(tmp_path / "no.txt"), "--ref", str(refs)])
+    assert "does not exist" in cli_error(capsys, ["eval", str(hyps), "--ref", str(tmp_path / "no.txt")])
+    assert "no sentences" in cli_error(capsys, ["eval", str(empty), "--ref", str(refs)])
+    assert "binary" in cli_error(capsys, ["eval", str(binary), "--ref", str(refs)])
+    assert "binary" in cli_error(capsys, ["eval", str(hyps), "--ref", str(binary)])
+    assert "unknown metric 'blue'" in cli_error(capsys, ["eval", str(hyps), "--ref", str(refs),
                                                               "--metrics", "blue"])
-    err = one_line_error(capsys, ["eval", str(hyps), "--ref", str(refs), "--metrics", "bleu,fid"])
+    err = cli_error(capsys, ["eval", str(hyps), "--ref", str(refs), "--metrics", "bleu,fid"])
     assert "'fid' is a metric of extracted features" in err and "choose from bleu, corpus_bleu, self_bleu" in err
-    assert "needs reference sentences" in one_line_error(capsys, ["eval", str(hyps), "--metrics", "bleu"])
-    assert "--floor applies to image" in one_line_error(capsys, ["eval", str(hyps), "--ref", str(refs),
+    assert "needs reference sentences" in cli_error(capsys, ["eval", str(hyps), "--metrics", "bleu"])
+    assert "--floor applies to image" in cli_error(capsys, ["eval", str(hyps), "--ref", str(refs),
                                                                  "--floor", "x"])
 
 
-def test_text_metric_asked_of_images_is_a_one_line_error(tmp_path, capsys):
+def test_text_metric_asked_of_images_is_a_cli_error(tmp_path, capsys):
     import numpy as np
 
     fake = tmp_path / "fake.npz"
     np.savez(fake, images=np.zeros((20, 28, 28), np.uint8))
-    err = one_line_error(capsys, ["eval", str(fake), "--ref", "embedded", "--metrics", "fid,bleu"])
+    err = cli_error(capsys, ["eval", str(fake), "--ref", "embedded", "--metrics", "fid,bleu"])
     assert "'bleu' is a text metric, which an evaluation of images cannot score" in err
