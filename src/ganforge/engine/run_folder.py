@@ -322,6 +322,3 @@ def find_checkpoint(target: str | Path) -> Path:
         raise CheckpointError(f"cannot load run {target}: {why}; train it with `ganforge train --resume {target}`")
     return path
 
-
-def read_run_info(run_dir: str | Path) -> Dict[str, Any]:
-    return RunFolder(run_dir).info()

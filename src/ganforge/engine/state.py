@@ -9,7 +9,7 @@ ganforge 0.1.0, so its run folders still load.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import torch
 from torch import nn
@@ -92,10 +92,6 @@ class TrainState:
 
     def learning_rates(self) -> Dict[str, float]:
         return {name: opt.param_groups[0]["lr"] for name, opt in self.optimizers.items()}
-
-    def parameters_of(self, names: List[str]):
-        for name in names:
-            yield from self.modules[name].parameters()
 
 
 def _short(optimizer_name: str) -> str:

@@ -8,7 +8,6 @@ a size (never a channel count) is resized when asked (``--resize FILTER``, :mod:
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional, Tuple, Union
 
@@ -24,14 +23,10 @@ ImagesLike = Union[str, Path, np.ndarray, torch.Tensor]
 
 
 def is_run(path: Path) -> bool:
-    return path.is_dir() and (path / "run.json").is_file()
+    """Whether ``path`` is a run folder (read through the run-folder layer, as everything else reads runs)."""
+    from ganforge.engine.run_folder import RunFolder
 
-
-def run_family(path: Path) -> str:
-    try:
-        return json.loads((path / "run.json").read_text()).get("family", "image")
-    except (OSError, json.JSONDecodeError):
-        return "image"
+    return RunFolder(path).is_run()
 
 
 def as_uint8_images(array: Union[np.ndarray, torch.Tensor], what: str) -> torch.Tensor:
