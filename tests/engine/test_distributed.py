@@ -37,3 +37,22 @@ def test_two_processes_match_one(tmp_path):
         torch.testing.assert_close(two[key], one[key], rtol=1e-4, atol=1e-5, msg=key)
     # and training did move the weights (the comparison is not between two untouched inits)
     assert not torch.equal(one["generator.net.0.weight"], torch.zeros_like(one["generator.net.0.weight"]))
+
+
+def test_each_torchrun_process_takes_its_own_gpu_before_joining_the_group(monkeypatch):
+    """No GPU is lent here, so CUDA's two calls are recorded instead of made: set_device(LOCAL_RANK) must come
+    before the NCCL process group is created (otherwise every rank allocates on GPU 0)."""
+    import torch
+    import torch.distributed as dist
+
+    from ganforge.engine import distributed
+
+    calls = []
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    monkeypatch.setattr(dist, "is_initialized", lambda: False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "set_device", lambda index: calls.append(("set_device", index)))
+    monkeypatch.setattr(dist, "init_process_group", lambda backend: calls.append(("init", backend)))
+    distributed.init_from_env()
+    assert calls == [("set_device", 1), ("init", "nccl")]
