@@ -52,7 +52,7 @@ class Trainer:
         if warning and self.main:
             print(warning, file=sys.stderr, flush=True)
         self.state.enable_scalers(self.precision == "fp16")
-        self.base_lr = self.state.learning_rates()
+        self.base_lr = {name: h["lr"] for name, h in self.state.hyperparameters().items()}
         self.lengths = [(p.name, p.steps) for p in task.phases]
         self.total = None if any(s is None for _, s in self.lengths) else sum(s for _, s in self.lengths)
         if self.total == 0:

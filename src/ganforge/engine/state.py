@@ -90,9 +90,6 @@ class TrainState:
         return {name: {k: opt.param_groups[0][k] for k in keys if k in opt.param_groups[0]}
                 for name, opt in self.optimizers.items()}
 
-    def learning_rates(self) -> Dict[str, float]:
-        return {name: opt.param_groups[0]["lr"] for name, opt in self.optimizers.items()}
-
 
 def _short(optimizer_name: str) -> str:
     """Scaler key in the checkpoint: ``optim_d`` -> ``d`` (the 0.1.0 layout)."""

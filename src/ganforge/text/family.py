@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
-from ganforge.config import merge, read_yaml
+from ganforge.config import merge
 from ganforge.errors import GanforgeError
 from ganforge.family import Family, register_family
 from ganforge.text.config import TextRunConfig
@@ -117,16 +117,16 @@ def evaluate_text(args: argparse.Namespace) -> int:
     from ganforge.text.data import load_corpus
     from ganforge.text.metrics import (bleu_report, generate, markdown_table, nll_gen, plot_curves, quality_diversity)
     from ganforge.text.oracle import nll_oracle
-    from ganforge.text.sampling import LoadedTextGenerator, run_dir_of
-    from ganforge.engine.run_folder import find_checkpoint
+    from ganforge.text.sampling import LoadedTextGenerator
+    from ganforge.engine.run_folder import find_checkpoint, run_folder_of
 
     wanted = [m.strip() for m in (args.metrics or ",".join(METRICS)).split(",") if m.strip()]
     unknown = [m for m in wanted if m not in METRICS]
     if unknown:
         raise GanforgeError(f"unknown text metric {unknown[0]!r}; choose from {', '.join(METRICS)}")
     g = LoadedTextGenerator.load(args.run, device=getattr(args, "device", "cpu"))
-    run_dir = run_dir_of(find_checkpoint(args.run))
-    cfg_dict = read_yaml(run_dir / "config.yaml")
+    run = run_folder_of(find_checkpoint(args.run))
+    run_dir, cfg_dict = run.path, run.config_dict()
     if args.data_dir:
         cfg_dict = merge(cfg_dict, {"data": {"dir": args.data_dir}})
     cfg = from_dict(TextRunConfig, cfg_dict)

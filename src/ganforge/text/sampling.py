@@ -20,14 +20,10 @@ import torch
 from ganforge.config import from_dict
 from ganforge.errors import CheckpointError, GanforgeError
 from ganforge.engine.checkpoint import build_checked, load_checkpoint, load_module_state, unprefixed
-from ganforge.engine.run_folder import find_checkpoint
+from ganforge.engine.run_folder import find_checkpoint, run_folder_of
 from ganforge.text.config import TextModelConfig
 from ganforge.text.models.nets import LSTMGenerator
 from ganforge.text.vocab import VOCAB_FILE, Vocab
-
-
-def run_dir_of(checkpoint: Path) -> Path:
-    return checkpoint.parent.parent if checkpoint.parent.name == "checkpoints" else checkpoint.parent
 
 
 class LoadedTextGenerator:
@@ -49,9 +45,9 @@ class LoadedTextGenerator:
             raise CheckpointError(f"{path} holds a {meta.get('family')} model, not a text model")
         vocab = None
         if not str(meta.get("vocab", "")).startswith("oracle:"):
-            vocab = Vocab.load(run_dir_of(path) / VOCAB_FILE)
+            vocab = Vocab.load(run_folder_of(path).path / VOCAB_FILE)
             if vocab.fingerprint() != meta["vocab"] or len(vocab) != meta["vocab_size"]:
-                raise CheckpointError(f"{run_dir_of(path) / VOCAB_FILE} ({len(vocab)} tokens) is not the vocabulary "
+                raise CheckpointError(f"{run_folder_of(path).path / VOCAB_FILE} ({len(vocab)} tokens) is not the vocabulary "
                                       f"{path} was trained with ({meta['vocab_size']} tokens); restore the run's own "
                                       "vocab.json")
         cfg = from_dict(TextModelConfig, meta["model_config"])

@@ -18,7 +18,7 @@ from typing import Optional
 from tqdm import tqdm
 
 from ganforge.errors import DataError
-from ganforge.files import cache_dir, file_digest  # noqa: F401  (re-exported: data modules use them from here)
+from ganforge.files import file_digest
 
 MAX_BYTES = 1 << 30   # no data file or weight file ganforge fetches is near 1 GiB (MNIST's largest: 10 MB)
 

@@ -17,7 +17,8 @@ from typing import Dict, List, Optional, Tuple
 from ganforge.image.config import DataConfig
 from ganforge.errors import DataError
 from ganforge.registry import Registry
-from ganforge.image.data.download import cache_dir, fetch
+from ganforge.image.data.download import fetch
+from ganforge.files import cache_dir
 from ganforge.image.data.folder import load_folder
 from ganforge.image.data.idx import read_idx
 from ganforge.image.data.images import ImageDataset
