@@ -24,7 +24,7 @@ from helpers import SRC
 PACKAGE = SRC / "ganforge"
 BASE = {"version", "errors", "registry", "files", "config"}
 SHARED = {"engine", "losses", "media", "metrics", "family"}
-FAMILIES = {"image", "text", "toy2d"}
+FAMILIES = {"image", "text", "toy2d", "translation"}
 SURFACES = {"cli", "web", "__init__"}
 LEVEL = {**{n: 0 for n in BASE}, **{n: 1 for n in SHARED}, **{n: 2 for n in FAMILIES}, **{n: 3 for n in SURFACES}}
 

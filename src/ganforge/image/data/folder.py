@@ -9,53 +9,18 @@ a one-line DataError naming it, checked before any pixel is decoded.
 """
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import List, Tuple
 
 import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from tqdm import tqdm
 
 from ganforge.errors import DataError
 from ganforge.image.data.images import ImageDataset
-
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff"}
-MAX_PIXELS = 1 << 26   # 67 megapixels (8192 x 8192): far above any training image, far below an out-of-memory
-
-
-def _to_mode(img: Image.Image, channels: int) -> Image.Image:
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
-        arr = np.asarray(img, dtype=np.float64)
-        peak = 65535.0 if arr.max() > 255 or img.mode.startswith("I;16") else 255.0
-        img = Image.fromarray((arr / peak * 255.0).round().clip(0, 255).astype(np.uint8), "L")
-    elif img.mode == "F":
-        arr = np.asarray(img, dtype=np.float64)
-        img = Image.fromarray((arr.clip(0, 1) * 255).round().astype(np.uint8), "L")
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
-        img = Image.alpha_composite(background, rgba)
-    return img.convert("L" if channels == 1 else "RGB")
-
-
-def read_image(path: Path) -> Image.Image:
-    """An image file opened and decoded; a DataError names a corrupt, truncated or oversized (bomb) file."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
-                if img.width * img.height > MAX_PIXELS:
-                    raise Image.DecompressionBombError(f"{img.width}x{img.height} pixels")
-                img.load()   # the pixels are in memory: the image outlives its file
-                return img
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise DataError(f"image {path} is too large to load ({exc}; at most {MAX_PIXELS:,} pixels an image): a "
-                        "decompression bomb or a mistake, remove it or shrink it") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DataError(f"cannot read image {path} ({type(exc).__name__}: {exc}); it is corrupt or "
-                        "truncated: remove or replace it") from None
+from ganforge.media.reading import IMAGE_SUFFIXES, MAX_PIXELS, read_image, visible_images  # noqa: F401
+from ganforge.media.reading import to_mode as _to_mode
 
 
 def load_image(path: Path, size: int, channels: int) -> np.ndarray:
@@ -70,12 +35,6 @@ def load_image(path: Path, size: int, channels: int) -> np.ndarray:
     return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
 
 
-def _visible_images(paths) -> List[Path]:
-    """Image files among ``paths``, leaving out hidden ones (``.x.png``, macOS ``._x.png``)."""
-    return sorted(p for p in paths if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
-                  and p.is_file())
-
-
 def list_images(root: Path) -> Tuple[List[Path], List[int], List[str]]:
     if not root.is_dir():
         raise DataError(f"image folder {root} does not exist; pass --data-dir pointing at a folder of images")
@@ -83,11 +42,11 @@ def list_images(root: Path) -> Tuple[List[Path], List[int], List[str]]:
     files: List[Path] = []
     labels: List[int] = []
     for index, name in enumerate(classes):
-        found = _visible_images(p for p in (root / name).rglob("*")
+        found = visible_images(p for p in (root / name).rglob("*")
                                 if not any(part.startswith(".") for part in p.relative_to(root).parts))
         files += found
         labels += [index] * len(found)
-    loose = _visible_images(root.iterdir())
+    loose = visible_images(root.iterdir())
     if loose and classes:
         raise DataError(f"{root} mixes images and class sub-folders; move the {len(loose)} loose images "
                         "into a sub-folder")

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 
 
 from ganforge.errors import DataError
+from ganforge.media.reading import to_uint8, to_unit_range  # noqa: F401  (re-exported)
 
 
 @dataclass
@@ -78,14 +79,3 @@ def resize_uint8(images: torch.Tensor, size: int, chunk: int = 4096) -> torch.Te
         part = F.interpolate(part, size=(size, size), mode="bilinear", antialias=s > size, align_corners=False)
         out.append(part.round().clamp(0, 255).to(torch.uint8))
     return torch.cat(out)
-
-
-def to_unit_range(batch: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """uint8 [0, 255] -> float [-1, 1]."""
-    return batch.to(dtype).mul_(2.0 / 255.0).sub_(1.0)
-
-
-def to_uint8(batch: torch.Tensor) -> torch.Tensor:
-    """float [-1, 1] -> uint8 [0, 255]."""
-    return batch.detach().float().add(1.0).mul(127.5).round().clamp(0, 255).to(torch.uint8)
-
