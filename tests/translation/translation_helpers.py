@@ -49,12 +49,12 @@ def write_unpaired(root: Path, n_a: int = 20, n_b: int = 16, size: int = 16, rgb
     return root
 
 
-def tiny(model: str, data: Path, **sections) -> RunConfig:
+def tiny(name: str, data: Path, **sections) -> RunConfig:
     """A translation config of width 4 on 16 px images, batch 4, logging every 2 steps."""
-    base = {"model": {"name": model, "image_size": 16, "width": 4, "blocks": 1},
+    base = {"model": {"name": name, "image_size": 16, "width": 4, "blocks": 1},
             "data": {"dir": str(data)},
             "train": {"steps": 6, "batch_size": 4, "log_every": 2, "sample_every": 3, "checkpoint_every": 3,
                       "ema_decay": 0.9, "keep_checkpoints": 5, "pool_size": 5, "lr_decay_steps": 0}}
-    if model == "cyclegan":
+    if name == "cyclegan":
         base["loss"] = {"name": "lsgan"}
     return from_dict(RunConfig, merge(base, sections))
