@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Iterable, List
+from typing import BinaryIO, Iterable, List, Optional, Union
 
 import numpy as np
 import torch
@@ -44,12 +44,14 @@ def is_colour(img: Image.Image) -> bool:
     return bool((arr[..., 0] != arr[..., 1]).any() or (arr[..., 1] != arr[..., 2]).any())
 
 
-def read_image(path: Path) -> Image.Image:
-    """An image file opened and decoded; a DataError names a corrupt, truncated or oversized (bomb) file."""
+def read_image(path: Union[Path, BinaryIO], name: Optional[str] = None) -> Image.Image:
+    """An image file (or file object, called ``name`` in messages) opened and decoded; a DataError names a
+    corrupt, truncated or oversized (bomb) file."""
+    source, path = path, name or path
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
+            with Image.open(source) as img:
                 if img.width * img.height > MAX_PIXELS:
                     raise Image.DecompressionBombError(f"{img.width}x{img.height} pixels")
                 img.load()   # the pixels are in memory: the image outlives its file

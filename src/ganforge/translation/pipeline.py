@@ -19,6 +19,7 @@ from typing import List, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from tqdm import tqdm
 
 from ganforge.config import from_dict
@@ -126,10 +127,13 @@ class Translator:
     # ------------------------------------------------------------------ files
     def load_file(self, path: Path, direction: str, convert: bool = False) -> torch.Tensor:
         """One image file as float ``[1, C, S, S]`` in [-1, 1] for ``direction``."""
+        return self.image_tensor(read_image(path), direction, convert, str(path))
+
+    def image_tensor(self, img: Image.Image, direction: str, convert: bool = False, name: str = "the image"):
+        """A decoded image as float ``[1, C, S, S]`` in [-1, 1]: channels checked (or converted), resized."""
         want, _ = self.channels(direction)
-        img = read_image(path)
         if want == 1 and is_colour(img) and not convert:
-            raise DataError(f"{path} is a colour image but this model translates grayscale images {direction}; "
+            raise DataError(f"{name} is a colour image but this model translates grayscale images {direction}; "
                             "convert it to grayscale first, or pass --convert (luminance)")
         arr = np.asarray(resize_square(to_mode(img, want), self.image_size), dtype=np.float32)
         arr = arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)

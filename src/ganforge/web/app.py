@@ -35,11 +35,12 @@ from ganforge.web.jsonio import dumps, loads_object
 from ganforge.web.lab_sessions import LabSessions, TooManyLabs
 from ganforge.web.runs import NotFound, RunsFolder
 from ganforge.web.lab import DATASETS as LAB_DATASETS
+from ganforge.web.translate import translate_routes
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 256 * 1024
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
-PAGES = {"/lab": "lab.html", "/runs": "runs.html", "/create": "create.html"}
+PAGES = {"/lab": "lab.html", "/runs": "runs.html", "/create": "create.html", "/translate": "translate.html"}
 log = logging.getLogger("ganforge.studio")
 
 
@@ -227,6 +228,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         Route("/api/create", create_job, methods=["POST"]),
         Route("/api/jobs/{job_id}", job_status),
         Route("/api/jobs/{job_id}/result", job_result),
+        *translate_routes(runs),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     if allowed_hosts is None and token is None:
