@@ -35,8 +35,8 @@ class TranslationFamily(Family):
         return list_models()
 
     def model_defaults(self, model: str) -> Dict[str, Any]:
-        if model == "cyclegan":   # LSGAN; constant rates for half the run, then a linear decay to zero
-            return {"loss": {"name": "lsgan"}, "train": {"lr_decay_steps": 1000}}
+        if model == "cyclegan":   # LSGAN; constant rates for half the run, then a linear decay to zero; CPU-sized
+            return {"loss": {"name": "lsgan"}, "model": {"width": 16}, "train": {"lr_decay_steps": 1000, "batch_size": 4}}
         return {}
 
     # ------------------------------------------------------------------ training
