@@ -235,6 +235,13 @@ class Database:
         target = SCHEMA_VERSION if target is None else target
         if self.target.read_only:
             return self._check_read_only()
+        if self.target.kind == "sqlite":   # write-ahead log: raters read while one writes, one fsync per rating
+            with self._errors():
+                conn = self._connect()
+                try:
+                    conn.execute("PRAGMA journal_mode = WAL")
+                finally:
+                    conn.close()
         for version, description, statements in MIGRATIONS:
             if version > target:
                 break

@@ -29,7 +29,6 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from tqdm import tqdm
 
 from ganforge.errors import GanforgeError
-from ganforge.files import atomic_write
 from ganforge.rating.db import Conflict, Database, Transaction
 from ganforge.rating.items import item_source_of_run
 
@@ -112,7 +111,8 @@ class Ratings:
                     files, what = source.attention(run_path, attention, item_seed), "attention check (scrambled)"
                 for data in files:
                     item_id = secrets.token_hex(8)
-                    atomic_write(tmp / "items" / f"{item_id}{first.suffix}", lambda p, d=data: p.write_bytes(d))
+                    (tmp / "items").mkdir(parents=True, exist_ok=True)   # the folder is renamed into place whole
+                    (tmp / "items" / f"{item_id}{first.suffix}").write_bytes(data)
                     rows.append((item_id, kind, str(run_path.resolve()) if kind != "attention" else None, setting,
                                  f"items/{item_id}{first.suffix}", hashlib.sha256(data).hexdigest(),
                                  first.media_type, what))
