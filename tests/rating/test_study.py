@@ -4,13 +4,11 @@ import csv
 import hashlib
 import io
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from helpers import tiny_config
-
-from ganforge.engine.loop import Trainer
-from ganforge.image.task import ImageTask
+from helpers import untrained_run
 from ganforge.rating.db import DatabaseBusy, open_database
 from ganforge.rating.results import export_csv, results
 from ganforge.rating.study import AlreadyRated, NotInStudy, RatingError, Ratings
@@ -18,14 +16,8 @@ from ganforge.rating.study import AlreadyRated, NotInStudy, RatingError, Ratings
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
-    """A run folder written by the engine (config, run.json, a checkpoint) for a tiny DCGAN, untrained: what a
-    study samples does not need to look like digits, and skipping the training steps saves seconds."""
-    run = tmp_path_factory.mktemp("runs") / "r"
-    trainer = Trainer(ImageTask(tiny_config(train={"steps": 1})), run, quiet=True)
-    trainer.start(resume=False)
-    trainer.save()
-    trainer.release()
-    return run
+    """A tiny DCGAN run written by the engine, untrained: what a study samples need not look like digits."""
+    return untrained_run(tmp_path_factory.mktemp("runs") / "r")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -153,3 +145,14 @@ def test_a_rater_who_calls_an_attention_check_real_is_left_out(tmp_path, tiny_ru
     res = results(ratings, "att", resamples=100)
     assert res["excluded_raters"] == ["scripted-careless"] and res["overall"]["hype"] == 0.0
     assert results(ratings, "att", resamples=100, include_inattentive=True)["overall"]["hype"] == pytest.approx(0.25)
+
+
+def test_many_raters_at_once_on_one_sqlite_file_lose_nothing(tmp_path, tiny_run):
+    ratings = Ratings(open_database(None, tmp_path), tmp_path)
+    ratings.create_study("crowd", [tiny_run], n=3, quiet=True)
+    names = [f"scripted-rater-{k}" for k in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        states = list(pool.map(lambda name: rate_all(ratings, "crowd", name, lambda i: "fake")[0], names))
+    assert all(s["done"] == s["total"] == 6 for s in states)
+    with ratings.db.transaction() as tx:
+        assert tx.query("SELECT COUNT(*), COUNT(DISTINCT session_id) FROM ratings") == [(48, 8)]

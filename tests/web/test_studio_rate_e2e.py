@@ -64,6 +64,8 @@ def rate_in_page(page, url, rater, answer_of, by_keyboard, lock_at=None, db=None
         if page.is_visible("#rater-done"):
             return given
         item = page.get_attribute("#item", "data-item")
+        if given == 3:
+            screenshot(page, "rate-item")
         answer = answer_of(item)
         if given == lock_at:
             with locked(db):

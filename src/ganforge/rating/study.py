@@ -197,19 +197,25 @@ class Ratings:
         """The session of ``rater`` in ``study``: a new one with its own random order, or theirs to resume.
         A name starting with ``scripted-`` is a program's and is flagged so (``scripted=True`` demands it)."""
         rater, scripted = check_rater(rater, scripted)
+        try:
+            session_id = self._open_session(study, rater, scripted)
+        except Conflict:   # the same rater started twice at once: the database's key kept one session, theirs
+            session_id = self._open_session(study, rater, scripted)
+        return self.session(session_id)
+
+    def _open_session(self, study: str, rater: str, scripted: bool) -> str:
         with self.db.transaction() as tx:
             sid = self.study_row(tx, study)[0]
             found = tx.query("SELECT id FROM sessions WHERE study_id = ? AND rater = ?", (sid, rater))
             if found:
-                session_id = found[0][0]
-            else:
-                items = [r[0] for r in tx.query("SELECT id FROM items WHERE study_id = ? ORDER BY id", (sid,))]
-                random.Random(secrets.randbits(64)).shuffle(items)
-                session_id = secrets.token_hex(12)
-                tx.execute("INSERT INTO sessions (id, study_id, rater, scripted, created, item_order) "
-                           "VALUES (?, ?, ?, ?, ?, ?)", (session_id, sid, rater, int(bool(scripted)), time.time(),
-                                                         json.dumps(items)))
-        return self.session(session_id)
+                return found[0][0]
+            items = [r[0] for r in tx.query("SELECT id FROM items WHERE study_id = ? ORDER BY id", (sid,))]
+            random.Random(secrets.randbits(64)).shuffle(items)
+            session_id = secrets.token_hex(12)
+            tx.execute("INSERT INTO sessions (id, study_id, rater, scripted, created, item_order) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", (session_id, sid, rater, int(scripted), time.time(),
+                                                     json.dumps(items)))
+        return session_id
 
     def session(self, session_id: str) -> Dict:
         """Where a session stands: its rater, how many items it has rated of how many, and the next item."""

@@ -149,6 +149,7 @@ function cell(row, text) {
 
 async function refreshResults() {
   if (!view.study) return;
+  if (view.overview) await refreshOverview();   // the study list's counts too
   const res = await studio.api("GET", studyPath(view.study));
   view.results = res;
   const info = res.study;
