@@ -116,6 +116,7 @@ def test_two_scripted_raters_rate_a_study_and_the_page_shows_hype(rate_server, b
     # the score on the page: counted by hand from the policies above
     second.click("#results-box summary")
     second.click("#refresh-results")
+    second.wait_for_function("() => { const r = window.studioRate.results; return r && r.study.ratings === 80; }")
     fake_as_real, real_as_fake = len(fooled) / 40, len(missed) / 40
     hype = (fake_as_real + real_as_fake) / 2
     res = second.evaluate("() => window.studioRate.results")

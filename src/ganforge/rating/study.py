@@ -36,7 +36,7 @@ STUDY_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 ITEM_ID = re.compile(r"^[0-9a-f]{16}$")
 SCRIPTED_PREFIX = "scripted-"
 ANSWERS = ("real", "fake")
-MAX_ITEMS_PER_GROUP, MAX_ATTENTION = 500, 50
+MAX_ITEMS_PER_GROUP, MAX_ATTENTION, MAX_GROUPS = 500, 50, 8
 
 
 class RatingError(GanforgeError):
@@ -82,6 +82,9 @@ class Ratings:
             raise RatingError(f"need 1 <= n <= {MAX_ITEMS_PER_GROUP} generated items per run and setting and "
                               f"0 <= attention <= {MAX_ATTENTION} (got n={n}, attention={attention})")
         values = list(dict.fromkeys(check_setting(v) for v in (settings or [None])))
+        if len(values) > MAX_GROUPS or len(runs) > MAX_GROUPS:
+            raise RatingError(f"a study compares at most {MAX_GROUPS} runs and {MAX_GROUPS} settings (got "
+                              f"{len(runs)} and {len(values)}); split it into several studies")
         sources = [(Path(run), item_source_of_run(run)) for run in runs]
         first = sources[0][1]
         if any(type(s) is not type(first) for _, s in sources):
