@@ -42,8 +42,7 @@ def rate_all(ratings, study, rater, policy):
     return state, seen
 
 
-def test_two_scripted_raters_give_the_hype_score_counted_by_hand(tmp_path, tiny_run):
-    ratings = Ratings(open_database(None, tmp_path), tmp_path)   # PostgreSQL: tests/web/test_studio_rate_e2e.py
+def test_two_scripted_raters_give_the_hype_score_counted_by_hand(ratings, tiny_run):
     study = ratings.create_study("s", [tiny_run], n=6, settings=[None, 0.5], attention=1, quiet=True)
     assert study["items"] == {"generated": 12, "real": 12, "attention": 1}   # balanced, plus one check
     kind = kinds(ratings, "s")

@@ -1,4 +1,4 @@
-"""The Rate page end to end in headless Chromium, on SQLite and on PostgreSQL: a study made in the page, two
+"""The Rate page end to end in headless Chromium, on SQLite (and PostgreSQL with -m slow): a study made in the page, two
 scripted test raters (labelled so, flagged in the database) rating 40 items each by keyboard and by mouse, an
 answer sent while the database is locked and sent again, the HYPE score and its interval on the page, the
 rows in the database and the downloaded CSV."""
@@ -16,7 +16,7 @@ from studio_helpers import LiveServer, screenshot
 from ganforge.rating.db import Database
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])   # PostgreSQL: -m slow
 def rate_server(request, runs_dir, tmp_path):
     db = None if request.param == "sqlite" else request.getfixturevalue("postgres").new_database()
     server = LiveServer(runs_dir, studies_dir=tmp_path / "studies", db=db)
