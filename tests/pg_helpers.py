@@ -61,7 +61,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     if not initdb or not pg_ctl:
         pytest.skip("PostgreSQL is not installed (no initdb/pg_ctl): apt-get install postgresql to run this test")
     try:
-        import psycopg
+        import psycopg  # noqa: F401
     except ImportError:
         pytest.skip("psycopg 3 is not installed: pip install 'ganforge[postgres]'")
     user = None

@@ -1,4 +1,4 @@
-"""``ganforge rate``: create a study from a run, list it, read its results, export its ratings; bad input in one line."""
+"""``ganforge rate``: create a study from a run, list it, read its results, export it; bad input in one line."""
 import csv
 import io
 

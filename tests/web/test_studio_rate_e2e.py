@@ -69,7 +69,10 @@ def rate_in_page(page, url, rater, answer_of, by_keyboard, lock_at=None, db=None
         answer = answer_of(item)
         if given == lock_at:
             with locked(db):
-                page.keyboard.press("r" if answer == "real" else "f") if by_keyboard else page.click(f"#answer-{answer}")
+                if by_keyboard:
+                    page.keyboard.press("r" if answer == "real" else "f")
+                else:
+                    page.click(f"#answer-{answer}")
                 page.wait_for_selector("#resend:not([hidden])")
                 assert "locked" in page.inner_text("#error .message")
             page.click("#resend")              # the same answer, kept by the page, stored now
