@@ -21,3 +21,12 @@ def browser_context(tmp_path_factory):
 
     with chromium_context(tmp_path_factory.mktemp("chromium-profile")) as context:
         yield context
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A PostgreSQL 15 server of the session (tests/pg_helpers.py); skips with the reason when none can start."""
+    from pg_helpers import postgres_server
+
+    with postgres_server() as server:
+        yield server

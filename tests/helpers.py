@@ -45,3 +45,16 @@ def cli_error(capsys, argv: List[str]) -> str:
     assert code == 2, err
     assert err.startswith("error: ") and len(err.splitlines()) == 1, err
     return err
+
+
+def untrained_run(path: Path, **sections) -> Path:
+    """A run folder written by the engine (config.yaml, run.json, one checkpoint) of :func:`tiny_config`'s DCGAN,
+    untrained: for tests that sample a run without needing it to have learnt anything (seconds faster)."""
+    from ganforge.engine.loop import Trainer
+    from ganforge.image.task import ImageTask
+
+    trainer = Trainer(ImageTask(tiny_config(**{"train": {"steps": 1}, **sections})), path, quiet=True)
+    trainer.start(resume=False)
+    trainer.save()
+    trainer.release()
+    return path

@@ -106,7 +106,7 @@ def free_port() -> int:
 class LiveServer:
     """The studio app served by uvicorn on 127.0.0.1 in a background thread."""
 
-    def __init__(self, runs: Path):
+    def __init__(self, runs: Path, **app_options):
         import torch
         import uvicorn
 
@@ -114,7 +114,7 @@ class LiveServer:
 
         self.threads = torch.get_num_threads()
         torch.set_num_threads(1)
-        self.app = create_app(runs)
+        self.app = create_app(runs, **app_options)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning"))

@@ -1,4 +1,4 @@
-"""``ganforge studio``: serve the local web studio (Lab, Runs, Create) with uvicorn.
+"""``ganforge studio``: serve the local web studio (Lab, Runs, Create, Rate) with uvicorn.
 
 The studio binds 127.0.0.1 (this machine only) unless ``--host`` names another address explicitly.
 On loopback it serves only requests naming a local Host (no DNS rebinding); on any other address it
@@ -24,6 +24,10 @@ def add_parser(sub) -> None:
                        description="Serve the studio on http://127.0.0.1:PORT: the Lab (a GAN on 2D data, live), "
                                    "Runs (curves and sample grids of every run) and Create (sample a trained run).")
     p.add_argument("--runs", default="runs", help="folder holding the run folders (default: runs)")
+    p.add_argument("--studies", default="studies",
+                   help="folder of the Rate page's studies (item files; ratings.sqlite unless --db) (default: studies)")
+    p.add_argument("--db", help="rating database: a SQLite file or postgresql://USER@HOST/DB, so many raters can "
+                                "rate on one server (see `ganforge rate --help`)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--host", default=None,
                    help=f"address to bind (default {DEFAULT_HOST}); a non-local address exposes the studio to your "
@@ -50,7 +54,7 @@ def check_bind(host: str, explicit: bool) -> None:
 
 
 def serve(runs: str | Path = "runs", host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, explicit_host: bool = False,
-          threads: int = 1, quiet: bool = False) -> None:
+          threads: int = 1, quiet: bool = False, studies: str | Path = "studies", db: str | None = None) -> None:
     check_bind(host, explicit_host)
     if not 0 <= port <= 65535:
         raise GanforgeError(f"port {port} is out of range; use 1024..65535, e.g. --port {DEFAULT_PORT}")
@@ -62,9 +66,13 @@ def serve(runs: str | Path = "runs", host: str = DEFAULT_HOST, port: int = DEFAU
     from ganforge.web.app import LOCAL_HOSTS, create_app
 
     torch.set_num_threads(threads)
+    if db is not None:   # a database named on the command line is checked (and migrated) before serving
+        from ganforge.rating.db import open_database
+
+        open_database(db, studies)
     local = is_local(host)
     token = None if local else secrets.token_urlsafe(24)
-    app = create_app(runs, allowed_hosts=LOCAL_HOSTS if local else None, token=token)
+    app = create_app(runs, allowed_hosts=LOCAL_HOSTS if local else None, token=token, studies_dir=studies, db=db)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + ("" if local else f"?token={token}")
     print(f"ganforge studio: {url}  (runs folder: {Path(runs).resolve()}; Ctrl+C to stop)", file=sys.stderr, flush=True)
@@ -76,5 +84,5 @@ def serve(runs: str | Path = "runs", host: str = DEFAULT_HOST, port: int = DEFAU
 
 def run(args: argparse.Namespace) -> int:
     explicit = args.host is not None
-    serve(args.runs, args.host or DEFAULT_HOST, args.port, explicit, args.threads, args.quiet)
+    serve(args.runs, args.host or DEFAULT_HOST, args.port, explicit, args.threads, args.quiet, args.studies, args.db)
     return 0

@@ -4,6 +4,7 @@ All functions take uint8 tensors ``[N, C, H, W]`` (C = 1 or 3), as returned by s
 """
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 from typing import Optional, Sequence
@@ -31,6 +32,13 @@ def make_grid(images: torch.Tensor, nrow: Optional[int] = None, padding: int = 2
 
 def to_pil(array: np.ndarray) -> Image.Image:
     return Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
+
+
+def png_bytes(image: torch.Tensor) -> bytes:
+    """One uint8 image ``[C, H, W]`` encoded as a PNG file (no metadata: the bytes say nothing of its source)."""
+    buffer = io.BytesIO()
+    to_pil(image.permute(1, 2, 0).cpu().numpy()).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def save_png(array: np.ndarray, path: str | Path, scale: int = 1) -> Path:

@@ -1,4 +1,4 @@
-"""The studio's web app: a Starlette ASGI app serving the Lab, Runs and Create pages and their JSON API.
+"""The studio's web app: a Starlette ASGI app serving the Lab, Runs, Create and Rate pages and their JSON API.
 
     app = create_app(runs_dir="runs")     # then: uvicorn.run(app, host="127.0.0.1", port=8765)
 
@@ -35,6 +35,7 @@ from ganforge.web.jsonio import dumps, loads_object
 from ganforge.web.lab_sessions import LabSessions, TooManyLabs
 from ganforge.web.runs import NotFound, RunsFolder
 from ganforge.web.lab import DATASETS as LAB_DATASETS
+from ganforge.web.rate import RateService, rate_routes
 from ganforge.web.translate import translate_routes
 
 STATIC = Path(__file__).parent / "static"
@@ -81,10 +82,14 @@ def warm_up() -> None:
 
 # ---------------------------------------------------------------------- the app
 def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[str]] = LOCAL_HOSTS,
-               max_labs: int = 32, body_limit: int = MAX_BODY_BYTES, token: Optional[str] = None) -> Starlette:
+               max_labs: int = 32, body_limit: int = MAX_BODY_BYTES, token: Optional[str] = None,
+               studies_dir: Optional[str | Path] = None, db: Optional[str] = None) -> Starlette:
     """The studio app over the runs in ``runs_dir``; ``allowed_hosts=None`` accepts any Host header, and
-    ``token`` (required off loopback) must then come with every request (see :mod:`ganforge.web.guard`)."""
+    ``token`` (required off loopback) must then come with every request (see :mod:`ganforge.web.guard`).
+    Rating studies keep their items in ``studies_dir`` (default: ``studies`` beside the runs folder) and
+    their ratings in ``db`` (default: ``ratings.sqlite`` there; see :mod:`ganforge.web.rate`)."""
     runs = RunsFolder(runs_dir)
+    rating = RateService(runs, studies_dir if studies_dir is not None else runs.root.parent / "studies", db)
     labs = LabSessions(max_sessions=max_labs)
     jobs = Jobs(GeneratorCache(runs))
 
@@ -229,6 +234,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         Route("/api/jobs/{job_id}", job_status),
         Route("/api/jobs/{job_id}/result", job_result),
         *translate_routes(runs),
+        *rate_routes(rating),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     if allowed_hosts is None and token is None:
@@ -240,5 +246,5 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
                     exception_handlers={ApiError: on_api_error, GanforgeError: on_user_error, NotFound: on_not_found,
                                         HTTPException: on_http, Exception: on_bug},
                     lifespan=lifespan)
-    app.state.runs, app.state.labs, app.state.jobs = runs, labs, jobs
+    app.state.runs, app.state.labs, app.state.jobs, app.state.rating = runs, labs, jobs, rating
     return app
