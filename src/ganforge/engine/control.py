@@ -214,9 +214,11 @@ class Controller:
             return
         self.run.append_history({"id": rid, "step": step, "values": values, "previous": previous, "source": source,
                                  **extra})
+        self.run.save_config(self.trainer.cfg)
+        self.write_status("paused" if self.paused else "running")
+        # the event last: a writer waiting for it then finds the config and status already updated
         self.run.append_event({"step": step, "event": "set", "id": rid, "values": values, "previous": previous,
                                "source": source, **extra})
-        self.run.save_config(self.trainer.cfg)
 
     # ------------------------------------------------------------------ the loop's side
     def open(self, resumed: bool) -> None:
@@ -323,7 +325,6 @@ class Controller:
             previous = self.apply(values)
             self.record(rid, t.step, values, previous, row.get("source") or "control")
             self.applied.append(rid)
-            self.write_status("paused" if self.paused else "running")
             if t.main and not t.quiet:
                 changes = ", ".join(f"{k} {previous[k]} -> {v}" for k, v in values.items())
                 print(f"step {t.step}: {changes}", file=sys.stderr, flush=True)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import stat
 import time
 from pathlib import Path
@@ -104,16 +105,26 @@ class RunFolder:
         return cls(path)
 
     def write_info(self, family: str, model: str, extra: Optional[Dict[str, Any]] = None) -> None:
-        """Write run.json; the creation time of an existing run is kept."""
-        created = None
+        """Write run.json; the creation time (and the ``parent`` of a fork) of an existing run is kept."""
+        kept: Dict[str, Any] = {}
         if (self.path / RUN_FILE).is_file():
             try:
-                created = json.loads((self.path / RUN_FILE).read_text()).get("created")
-            except (ValueError, OSError, AttributeError):
-                created = None
+                old = json.loads((self.path / RUN_FILE).read_text())
+                kept = {k: old[k] for k in ("created", "parent") if k in old}
+            except (ValueError, OSError, TypeError):
+                kept = {}
         info = {"schema": SCHEMA, "family": family, "model": model, "ganforge_version": __version__,
-                "created": created or time.strftime("%Y-%m-%dT%H:%M:%S"), **(extra or {})}
+                "created": kept.pop("created", None) or time.strftime("%Y-%m-%dT%H:%M:%S"), **kept, **(extra or {})}
         atomic_write_text(self.path / RUN_FILE, json.dumps(info, indent=2))
+
+    def adopt_checkpoint(self, source: Path, step: int) -> Path:
+        """Copy another run's checkpoint in as this run's ``step`` checkpoint (a fork starts from it)."""
+        from ganforge.files import atomic_write
+
+        source = checked_run_file(source, Path(source).parent.parent, CHECKPOINT_LIMIT)
+        path = self.checkpoint_path(step)
+        atomic_write(path, lambda tmp: shutil.copyfile(source, tmp))
+        return path
 
     def save_config(self, cfg: Any) -> None:
         from ganforge.config import to_yaml
