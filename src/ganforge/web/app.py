@@ -34,12 +34,14 @@ from ganforge.web.guard import BodyLimit, RequestGuard, SecurityHeaders
 from ganforge.web.jsonio import dumps, loads_object
 from ganforge.web.lab_sessions import LabSessions, TooManyLabs
 from ganforge.web.runs import NotFound, RunsFolder
+from ganforge.web.training import Launcher, training_routes
 from ganforge.web.lab import DATASETS as LAB_DATASETS
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 256 * 1024
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
-PAGES = {"/lab": "lab.html", "/runs": "runs.html", "/create": "create.html"}
+PAGES = {"/lab": "lab.html", "/runs": "runs.html", "/create": "create.html", "/train": "train.html",
+         "/compare": "compare.html"}
 log = logging.getLogger("ganforge.studio")
 
 
@@ -86,6 +88,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
     runs = RunsFolder(runs_dir)
     labs = LabSessions(max_sessions=max_labs)
     jobs = Jobs(GeneratorCache(runs))
+    launcher = Launcher(runs)
 
     def lab_of(request: Request):
         try:
@@ -211,6 +214,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         finally:
             labs.stop()
             jobs.shutdown()
+            launcher.shutdown()
 
     routes = [
         Route("/", index),
@@ -227,6 +231,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         Route("/api/create", create_job, methods=["POST"]),
         Route("/api/jobs/{job_id}", job_status),
         Route("/api/jobs/{job_id}/result", job_result),
+        *training_routes(runs, launcher),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     if allowed_hosts is None and token is None:
@@ -238,5 +243,5 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
                     exception_handlers={ApiError: on_api_error, GanforgeError: on_user_error, NotFound: on_not_found,
                                         HTTPException: on_http, Exception: on_bug},
                     lifespan=lifespan)
-    app.state.runs, app.state.labs, app.state.jobs = runs, labs, jobs
+    app.state.runs, app.state.labs, app.state.jobs, app.state.launcher = runs, labs, jobs, launcher
     return app
