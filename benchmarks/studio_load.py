@@ -1,7 +1,16 @@
-"""Load on the studio, on loopback only: N clients polling the Runs page while M Lab sessions train.
+"""Load on the studio, on loopback only: N clients polling the Runs page while a steered run (or M labs) trains.
 
-    python benchmarks/studio_load.py                  # makes a tiny run, 20 clients, 4 labs, 20 s
-    python benchmarks/studio_load.py --runs runs --seconds 30
+    python benchmarks/studio_load.py                  # 20 Runs clients + one steered training run, 20 s phases
+    python benchmarks/studio_load.py --seconds 5      # a quick check
+    python benchmarks/studio_load.py --mode labs      # 20 clients while 4 Lab sessions train
+
+--mode train (default): a DCGAN run trains in its own process (``ganforge train``, 1 thread) and is
+steered through the studio every 2 s (``set train.lr_g``, alternating, via /api/runs/RUN/control);
+phases: the run alone, the run with N Runs clients polling it, the run alone again. Prints the
+studio's latency percentiles and the run's steps/s with and without the load (the issue's budget:
+the load may cost the training less than 10 %).
+
+--mode labs:
 
 Starts ``ganforge studio`` in its own process on 127.0.0.1 (a free port), then
   phase 1: the Runs clients alone (a baseline),
@@ -131,8 +140,103 @@ def report(title: str, latencies: Dict[str, List[float]], seconds: float) -> Non
         print(f"  {kind:<12} {len(ms):>6} {len(ms) / seconds:>7.1f} {p50:>8.1f} {p95:>8.1f} {p99:>8.1f} {ms.max():>8.1f}")
 
 
+# ---------------------------------------------------------------------- --mode train
+def start_studio(runs: Path):
+    port = free_port()
+    url = f"http://{HOST}:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "ganforge.cli.main", "studio", "--runs", str(runs),
+                               "--port", str(port), "--quiet"], env=env())
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            httpx.get(url + "/api/options", timeout=2).raise_for_status()
+            return server, url
+        except httpx.HTTPError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                sys.exit("the studio did not start")
+            time.sleep(0.3)
+
+
+def steps_per_second(run_dir: Path, t0: float, t1: float) -> float:
+    """The run's speed between wall times t0 and t1, from its stats rows (step and time of each log)."""
+    from ganforge.engine.run_folder import RunFolder
+
+    rows = [r for r in RunFolder(run_dir).stats_rows()[0] if t0 <= r.get("time", 0) <= t1]
+    if len(rows) < 2:
+        return float("nan")
+    return (rows[-1]["step"] - rows[0]["step"]) / max(rows[-1]["time"] - rows[0]["time"], 1e-9)
+
+
+async def steerer(client: httpx.AsyncClient, name: str, until: float, latencies: Dict[str, List[float]]) -> None:
+    """Changes the run's lr_g every 2 s through the studio, like a user on the Train page."""
+    n = 0
+    while time.monotonic() < until:
+        lr = 2e-4 if n % 2 else 1e-4
+        await timed(latencies, "steer", client.post(f"/api/runs/{name}/control",
+                                                    json={"action": "set", "values": {"train.lr_g": lr}}))
+        n += 1
+        await asyncio.sleep(2.0)
+
+
+async def train_phase(url: str, name: str, clients: int, seconds: float, interval: float):
+    latencies: Dict[str, List[float]] = {k: [] for k in ("runs list", "run detail", "grid image", "steer", "failed")}
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=httpx.Limits(max_connections=clients + 4)) as c:
+        until = time.monotonic() + seconds
+        tasks = [runs_client(c, name, until, interval, latencies) for _ in range(clients)]
+        await asyncio.gather(steerer(c, name, until, latencies), *tasks)
+    return latencies
+
+
+def train_mode(args) -> int:
+    from ganforge.engine.run_folder import RunFolder
+
+    tmp = tempfile.TemporaryDirectory()
+    runs = Path(tmp.name)
+    name = "steered"
+    trainer = subprocess.Popen([sys.executable, "-m", "ganforge.cli.main", "train", "dcgan", "--steps", "0",
+                                "--max-minutes", "60", "--out", str(runs), "--name", name, "--quiet",
+                                "--batch-size", "32", "--set", "train.threads=1", "--set", "train.log_every=5",
+                                "--set", "train.sample_every=50", "--set", "train.checkpoint_every=1000000",
+                                "--set", "model.width=16"], env=env())
+    server = None
+    try:
+        run = RunFolder(runs / name)
+        deadline = time.monotonic() + 300
+        while not run.status().get("training"):
+            if trainer.poll() is not None or time.monotonic() > deadline:
+                sys.exit("the training run did not start")
+            time.sleep(0.3)
+        server, url = start_studio(runs)
+        time.sleep(3.0)   # past the first steps' one-time costs
+        speeds, results = {}, {}
+        for label, clients in (("alone", 0), ("loaded", args.clients), ("alone again", 0)):
+            t0 = time.time()
+            results[label] = asyncio.run(train_phase(url, name, clients, args.seconds, args.interval))
+            speeds[label] = steps_per_second(run.path, t0, time.time())
+        httpx.post(url + f"/api/runs/{name}/control", json={"action": "stop"}, timeout=60)
+        trainer.wait(timeout=120)
+    finally:
+        for proc in (trainer, server):
+            if proc is not None and proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=30)
+        tmp.cleanup()
+    print(f"studio with one steered training run on {HOST} ({os.cpu_count()} CPU cores): {args.clients} Runs "
+          f"clients polling every {args.interval} s, lr_g changed every 2 s through the studio")
+    for label, latencies in results.items():
+        report(f"phase: run {label} ({args.seconds:.0f} s)", latencies, args.seconds)
+    base = np.nanmean([speeds["alone"], speeds["alone again"]])
+    loss = 100 * (1 - speeds["loaded"] / base) if base > 0 else float("nan")
+    print(f"\n  training steps/s: alone {speeds['alone']:.2f}, loaded {speeds['loaded']:.2f}, alone again "
+          f"{speeds['alone again']:.2f}; the load costs {loss:.1f} % (budget: < 10 %)")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mode", choices=("train", "labs"), default="train",
+                    help="train: one steered training run (default); labs: Lab sessions")
     ap.add_argument("--runs", help="runs folder (default: a temporary one with a tiny run trained for the test)")
     ap.add_argument("--clients", type=int, default=20, help="Runs-page clients (default 20)")
     ap.add_argument("--labs", type=int, default=4, help="Lab sessions training at once (default 4)")
@@ -143,6 +247,8 @@ def main() -> int:
     if not 1 <= args.clients <= 200 or not 0 <= args.labs <= 32 or not 1 <= args.seconds <= 600:
         ap.error("keep it bounded: 1-200 clients, 0-32 labs, 1-600 seconds")
 
+    if args.mode == "train":
+        return train_mode(args)
     tmp = tempfile.TemporaryDirectory()
     runs = Path(args.runs) if args.runs else Path(tmp.name)
     if not args.runs:

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import sys
 from pathlib import Path
 
-from ganforge.config import load_config, merge, read_yaml, same_config
+from ganforge.config import load_config, merge, parse_overrides, read_yaml, same_config
 from ganforge.engine import distributed as ddp
 from ganforge.engine.checkpoint import read_metadata
-from ganforge.engine.run_folder import RunFolder
+from ganforge.engine.run_folder import RunFolder, find_checkpoint, run_folder_of
 from ganforge.errors import CheckpointError, GanforgeError
 from ganforge.family import FAMILIES, Family, family_named, family_of_model
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train a GAN (default: DCGAN on the embedded MNIST digits)",
@@ -39,6 +41,9 @@ def add_parser(sub) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config key, e.g. --set train.lr_g=1e-4 (repeatable)")
     p.add_argument("--resume", metavar="RUN", help="continue the run in this folder from its newest checkpoint")
+    p.add_argument("--fork", metavar="RUN_OR_CHECKPOINT",
+                   help="start a new run from another run's checkpoint (its newest, or the file given) with its "
+                        "settings at that step, changed by --set; run.json names the parent")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     for name in FAMILIES.names():
         family = FAMILIES.get(name)
@@ -61,6 +66,8 @@ def refuse_foreign_flags(family: Family, args: argparse.Namespace) -> None:
 def build_config(family: Family, args: argparse.Namespace):
     """Defaults <- model defaults <- --config YAML <- flags <- --set; on resume, the run's config.yaml <- budget."""
     refuse_foreign_flags(family, args)
+    if args.fork:
+        return fork_config(family, args)
     if args.resume:
         data = RunFolder(args.resume).config_dict()
         missing = [f.name for f in dataclasses.fields(family.config_class) if f.name not in data]
@@ -73,6 +80,41 @@ def build_config(family: Family, args: argparse.Namespace):
     data = merge(base, family.config_from_flags(args))
     cfg = load_config(family.config_class, base=data, overrides=args.overrides)
     return family.finish_config(cfg, data, args)
+
+
+def fork_source(target: str):
+    """(parent run, checkpoint) of ``--fork``: a run folder (its newest checkpoint) or a checkpoint file in one."""
+    checkpoint = find_checkpoint(target)
+    parent = run_folder_of(checkpoint)
+    parent.info()
+    return parent, checkpoint
+
+
+def fork_config(family: Family, args: argparse.Namespace):
+    """The parent's config.yaml with its settings at the checkpoint's step (changed mid-run), then flags and --set."""
+    from ganforge.engine.control import flatten
+
+    parent, checkpoint = fork_source(args.fork)
+    settings = read_metadata(checkpoint).get("settings") or {}
+    at_step = parse_overrides([f"{k}={json.dumps(v)}" for k, v in flatten(settings).items()])
+    data = merge(merge(parent.config_dict(), at_step), family.resume_overrides(args, {}))
+    return load_config(family.config_class, base=data, overrides=args.overrides)
+
+
+def start_fork(args: argparse.Namespace, run_dir: Path) -> None:
+    """Copy the parent's checkpoint into the new run and name the parent in run.json and the events."""
+    parent, checkpoint = fork_source(args.fork)
+    step = int(read_metadata(checkpoint)["step"])
+    child = RunFolder(run_dir)
+    child.path.mkdir(parents=True, exist_ok=True)
+    child.adopt_checkpoint(checkpoint, step)
+    link = {"run": str(parent.path.resolve()), "name": parent.path.name, "checkpoint": checkpoint.name, "step": step}
+    info = parent.info()
+    child.write_info(info["family"], info.get("model", "?"), {"parent": link})
+    from ganforge.engine.control import flatten
+
+    child.append_event({"step": step, "event": "forked", "parent": f"{parent.path.name}/{checkpoint.name}",
+                        "values": flatten(parse_overrides(args.overrides)), "source": "fork"})
 
 
 def check_resume_config(run_dir: Path, cfg) -> None:
@@ -102,29 +144,44 @@ def new_run_dir(args: argparse.Namespace, model: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.resume and args.fork:
+        raise GanforgeError("--resume continues a run, --fork starts a new one from it: pass one of them")
     if args.resume:
         family = family_named(RunFolder(args.resume).info()["family"])
+    elif args.fork:
+        family = family_named(fork_source(args.fork)[0].info()["family"])
     else:
         args.model = args.model or "dcgan"
         family = family_of_model(args.model)
     cfg = build_config(family, args)
     if args.resume:
         check_resume_config(Path(args.resume), cfg)
+    if args.fork and not same_config(read_metadata(fork_source(args.fork)[1]).get("model_config"), cfg.model):
+        raise GanforgeError("a fork keeps its parent's model (its weights are the starting point); change train.* "
+                            "or loss.* keys with --set, not model.*")
     run_dir = new_run_dir(args, cfg.model.name)
+    if args.fork:
+        start_fork(args, run_dir)
     try:
         trainer = family.trainer(cfg, run_dir, quiet=args.quiet)
     except Exception:   # e.g. unreadable data: leave no empty run folder behind
         if not args.resume and ddp.is_main() and run_dir.is_dir() and not any(run_dir.iterdir()):
             run_dir.rmdir()
         raise
-    resumed = bool(args.resume) and trainer.resume()
+    resumed = bool(args.resume or args.fork) and trainer.resume()
+    if args.fork and trainer.total is not None and trainer.step >= trainer.total:
+        import shutil
+
+        shutil.rmtree(run_dir)   # made by this command a moment ago: nothing of the user's is in it
+        raise GanforgeError(f"the fork starts at step {trainer.step}, which is already its last; pass --steps N "
+                            f"with N above {trainer.step}")
     if trainer.main and not args.quiet:
-        what = f"resuming at step {trainer.step}:" if resumed else "training"
+        what = f"{'forking' if args.fork else 'resuming'} at step {trainer.step}:" if resumed else "training"
         print(f"{what} {family.describe(trainer)}; run folder: {run_dir}", file=sys.stderr)
         if trainer.resume_changes:
             print(f"resume: the config's values replace the checkpoint's: {', '.join(trainer.resume_changes)}",
                   file=sys.stderr)
-    path = trainer.fit(resume=bool(args.resume))
+    path = trainer.fit(resume=bool(args.resume or args.fork))
     if trainer.main and not args.quiet:
         print("\n".join([f"done: step {trainer.step}", *family.done_lines(trainer, run_dir, path)]))
     ddp.shutdown()

@@ -26,6 +26,7 @@ import torch
 from torch.utils.tensorboard import SummaryWriter
 
 from ganforge.engine import distributed as ddp
+from ganforge.engine.control import Controller, Setter
 from ganforge.engine.checkpoint import load_checkpoint, prune, remove_temporaries, save_checkpoint
 from ganforge.engine.run_folder import RunFolder
 from ganforge.engine.runtime import (Progress, StopSignal, autocast, linear_decay_factor, precision_warning,
@@ -67,6 +68,8 @@ class Trainer:
         self.lock = None
         self.stop_reason: Optional[str] = None
         self.bad_step = torch.tensor(-1, device=self.device)
+        self._steerable: Optional[Dict[str, Setter]] = None
+        self.control = Controller(self)
 
     @property
     def run_dir(self) -> Path:
@@ -90,10 +93,31 @@ class Trainer:
             start += steps or 0
         raise KeyError(name)
 
+    # ------------------------------------------------------------------ steering (engine/control.py)
+    def steerable(self) -> Dict[str, Setter]:
+        """Config keys that may change while the run trains -> what applies a new value (the live config already
+        holds it): the learning rates, the EMA decay, and what the task reads at each step (``Task.steerable``)."""
+        if self._steerable is None:
+            out: Dict[str, Setter] = {key: (lambda value, name=name: self.set_base_lr(name, value))
+                                      for key, name in self.task.learning_rates().items()}
+            if self.state.ema is not None:
+                out["train.ema_decay"] = lambda value: setattr(self.state.ema, "decay", value)
+            out.update(self.task.steerable())
+            self._steerable = out
+        return self._steerable
+
+    def set_base_lr(self, name: str, lr: float) -> None:
+        """A new base learning rate of optimizer ``name`` (the decay, when on, scales it from this step)."""
+        self.base_lr[name] = lr
+        t = self.cfg.train
+        factor = linear_decay_factor(self.step, self.total, t.lr_decay_steps) if t.lr_decay_steps else 1.0
+        set_learning_rate(self.state.optimizers[name], lr * factor)
+
     # ------------------------------------------------------------------ checkpoints
     def checkpoint_state(self) -> Tuple[Dict[str, torch.Tensor], Dict[str, Any]]:
         tensors, meta = self.state.to_tensors()
-        return tensors, {"family": self.task.family, "step": self.step, **self.task.meta(), **meta}
+        return tensors, {"family": self.task.family, "step": self.step, **self.task.meta(), **meta,
+                         "settings": self.control.settings(), "applied": list(self.control.applied)}
 
     def save(self) -> Path:
         path = self.run.checkpoint_path(self.step)
@@ -117,11 +141,12 @@ class Trainer:
         if path is None:
             return False
         self.task.check_checkpoint(meta, path)
+        steered = self.control.restore(meta)   # the checkpoint's settings, before the configured rates are taken
         configured = self.state.hyperparameters()
         self.state.load(tensors, meta, path, restore_scalers=self.precision == "fp16")
         self.step = int(meta["step"])
         self.resumed_from = path
-        self.resume_changes = self.apply_configured(configured)
+        self.resume_changes = steered + self.apply_configured(configured)
         return True
 
     def newest_readable_checkpoint(self):
@@ -241,6 +266,7 @@ class Trainer:
             self.run.write_info(self.task.family, self.cfg.model.name, extra)
         for module in self.state.modules.values():
             ddp.broadcast_parameters(module)
+        self.control.open(self.resumed_from is not None)
 
     def release(self) -> None:
         if self.lock is not None:
@@ -262,6 +288,10 @@ class Trainer:
                 module.train()
             with StopSignal() as signals:
                 while end is None or self.step < end:
+                    self.control.before_step(signals)   # may sleep while paused
+                    if self.stop_reason or signals.reason:
+                        self.stop_reason = self.stop_reason or signals.reason
+                        break
                     phase, index = self.phase_of(self.step)
                     if phase != current:
                         if progress is not None:
@@ -286,7 +316,7 @@ class Trainer:
                         for hook in self.hooks:
                             hook(s, ended)
                     if self.world == 1 or s % t.log_every == 0:
-                        self.stop_reason = self.should_stop(deadline, signals)
+                        self.stop_reason = self.should_stop(deadline and deadline + self.control.paused_for, signals)
                         if self.stop_reason:
                             break
                 self.check_finite()
@@ -298,6 +328,8 @@ class Trainer:
                 progress.close()
             if writer is not None:
                 writer.close()
+            if self.lock is not None:
+                self.control.close(self.stop_reason)
             self.release()
         if self.main and self.stop_reason and not self.quiet:
             print(f"stopped at step {self.step} ({self.stop_reason}); resume with: "

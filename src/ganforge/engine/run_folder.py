@@ -9,6 +9,11 @@
       stats.jsonl         {"step", "time", "phase", <scalar>: float, ...}: training statistics per log interval
       metrics.jsonl       {"step", "time", "phase"?, "values": {<metric>: float}, "card"?: {...}, ...}
       eval/               what `ganforge eval` writes
+      control.jsonl       commands to the training process (pause, resume, step, stop, set), appended by writers
+      events.jsonl        {"step", "time", "event", ...}: what the trainer did with them (and starts, ends)
+      config_history.jsonl  {"id", "step", "time", "values", "previous", ...}: every setting changed mid-run
+      status.json         {"pid", "state", "step", "settings", "steerable", ...} of the training process
+      train.log           the output of a run started from the studio
 
 The full schema, with what each family adds, is in docs/run-folder.md. Rows of ganforge 0.1.0
 text runs (metrics at the top level of a metrics row) are read as if written in this schema.
@@ -23,6 +28,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import stat
 import time
 from pathlib import Path
@@ -43,6 +49,8 @@ SAMPLE_FILE = re.compile(r"^step_(\d{1,12})\.([a-z0-9]{1,8})$")
 CHECKPOINT_FILE = re.compile(r"^step_(\d{1,12})\.safetensors$")
 ROW_KEYS = ("step", "time", "phase")
 LOCK_FILE = ".lock"
+CONTROL_FILE, EVENTS_FILE, HISTORY_FILE, STATUS_FILE, LOG_FILE = (
+    "control.jsonl", "events.jsonl", "config_history.jsonl", "status.json", "train.log")
 # the most bytes read from one run file: run.json and config.yaml, jsonl rows and samples, checkpoints
 SMALL_FILE_LIMIT, ROWS_LIMIT, CHECKPOINT_LIMIT = 4 * 2**20, 64 * 2**20, 16 * 2**30
 
@@ -97,16 +105,26 @@ class RunFolder:
         return cls(path)
 
     def write_info(self, family: str, model: str, extra: Optional[Dict[str, Any]] = None) -> None:
-        """Write run.json; the creation time of an existing run is kept."""
-        created = None
+        """Write run.json; the creation time (and the ``parent`` of a fork) of an existing run is kept."""
+        kept: Dict[str, Any] = {}
         if (self.path / RUN_FILE).is_file():
             try:
-                created = json.loads((self.path / RUN_FILE).read_text()).get("created")
-            except (ValueError, OSError, AttributeError):
-                created = None
+                old = json.loads((self.path / RUN_FILE).read_text())
+                kept = {k: old[k] for k in ("created", "parent") if k in old}
+            except (ValueError, OSError, TypeError):
+                kept = {}
         info = {"schema": SCHEMA, "family": family, "model": model, "ganforge_version": __version__,
-                "created": created or time.strftime("%Y-%m-%dT%H:%M:%S"), **(extra or {})}
+                "created": kept.pop("created", None) or time.strftime("%Y-%m-%dT%H:%M:%S"), **kept, **(extra or {})}
         atomic_write_text(self.path / RUN_FILE, json.dumps(info, indent=2))
+
+    def adopt_checkpoint(self, source: Path, step: int) -> Path:
+        """Copy another run's checkpoint in as this run's ``step`` checkpoint (a fork starts from it)."""
+        from ganforge.files import atomic_write
+
+        source = checked_run_file(source, Path(source).parent.parent, CHECKPOINT_LIMIT)
+        path = self.checkpoint_path(step)
+        atomic_write(path, lambda tmp: shutil.copyfile(source, tmp))
+        return path
 
     def save_config(self, cfg: Any) -> None:
         from ganforge.config import to_yaml
@@ -125,6 +143,68 @@ class RunFolder:
     def _append(self, name: str, row: Dict[str, Any]) -> None:
         with open(self.path / name, "a", encoding="utf-8") as f:
             f.write(json.dumps(row) + "\n")
+
+    # ------------------------------------------------------------------ control (engine/control.py)
+    def append_control(self, row: Dict[str, Any]) -> None:
+        """One command for the training process: appended under an exclusive lock, then fsync'd, so concurrent
+        writers (CLI, studio) never interleave and a command is on disk before the writer reports it sent."""
+        import fcntl
+
+        fd = os.open(self.path / CONTROL_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0),
+                     0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.write(fd, (json.dumps(row) + "\n").encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)   # closing releases the lock
+
+    def control_size(self) -> int:
+        """The size of control.jsonl (0 when none): the trainer's cheap per-step check for new commands."""
+        try:
+            return os.stat(self.path / CONTROL_FILE).st_size
+        except OSError:
+            return 0
+
+    def read_control(self, offset: int) -> Tuple[List[Dict[str, Any]], int]:
+        """The complete command rows written after byte ``offset``, and the offset after them."""
+        try:
+            data = self.read_file(CONTROL_FILE, ROWS_LIMIT)[offset:]
+        except OSError:
+            return [], offset
+        end = data.rfind(b"\n") + 1
+        lines = data[:end].decode("utf-8", errors="replace").split("\n")[:-1]
+        return list(_objects(lines)), offset + end
+
+    def append_event(self, row: Dict[str, Any]) -> None:
+        self._append(EVENTS_FILE, {"time": time.time(), **row})
+
+    def events_rows(self, since: int = 0) -> Tuple[List[Dict[str, Any]], int, int]:
+        return read_rows(self.path / EVENTS_FILE, since, self.path)
+
+    def append_history(self, row: Dict[str, Any]) -> None:
+        self._append(HISTORY_FILE, {"time": time.time(), **row})
+
+    def history_rows(self) -> List[Dict[str, Any]]:
+        return read_rows(self.path / HISTORY_FILE, 0, self.path)[0]
+
+    def write_status(self, status: Dict[str, Any]) -> None:
+        atomic_write_text(self.path / STATUS_FILE, json.dumps({"time": time.time(), **status}))
+
+    def status(self) -> Dict[str, Any]:
+        """status.json, with ``training``: whether its process is alive and running or paused ({} when none)."""
+        try:
+            status = json.loads(self.read_file(STATUS_FILE).decode("utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            return {}
+        if not isinstance(status, dict):
+            return {}
+        status["training"] = status.get("state") in ("running", "paused") and _alive(status.get("pid"))
+        return status
+
+    @property
+    def log_path(self) -> Path:
+        return self.path / LOG_FILE
 
     def lock(self) -> "RunLock":
         """Hold this run for one training process; a second one gets a one-line error instead of interleaving."""
@@ -214,6 +294,21 @@ class RunLock:
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:   # a zombie (exited, not yet reaped by the studio that started it) is not training
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def normalize_metrics_row(row: Dict[str, Any]) -> Dict[str, Any]:

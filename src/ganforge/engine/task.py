@@ -79,6 +79,19 @@ class Task:
     def updates(self, step: int, phase: str, index: int) -> Sequence[Update]:
         raise NotImplementedError
 
+    live_keys: Tuple[str, ...] = ()   # config keys read at every step, so they may change mid-run (train.d_steps)
+
+    def learning_rates(self) -> Dict[str, str]:
+        """Config key of each optimizer's learning rate -> optimizer name (``train.lr_g`` -> ``optim_g``): they may
+        change mid-run (``ganforge control RUN set train.lr_g=1e-4``)."""
+        return {f"train.lr_{name[6:]}": name for name in self.state.optimizers
+                if name.startswith("optim_") and hasattr(self.cfg.train, f"lr_{name[6:]}")}
+
+    def steerable(self) -> Dict[str, Callable[[Any], None]]:
+        """Config keys the family lets change mid-run -> a function applying a new value (the live config already
+        holds it when it is called); by default the ``live_keys``, which need nothing more."""
+        return {key: _nothing for key in self.live_keys}
+
     def after_step(self, step: int) -> None:
         """After the updates of a step (the EMA is updated by the trainer)."""
 
@@ -102,6 +115,10 @@ class Task:
 
     def progress_values(self, values: Dict[str, float]) -> Dict[str, float]:
         return {k.rsplit("/", 1)[-1]: v for k, v in values.items() if not k.startswith("grad_norm")}
+
+
+def _nothing(value: Any) -> None:
+    """The setter of a key the task reads from its config at every step."""
 
 
 Hook = Callable[[int, Optional[str]], None]   # (step just done, name of the phase it ended or None); main process

@@ -31,6 +31,8 @@ from ganforge.media.images import make_grid, save_png
 class ImageTask(Task):
     family = "image"
     unit = "images"
+    # read from the config at each step, so they may change mid-run (`ganforge control RUN set ...`)
+    live_keys = ("train.d_steps", "loss.r1_weight", "loss.gp_weight", "loss.clip_value")
 
     def __init__(self, cfg: RunConfig):
         self.cfg = cfg

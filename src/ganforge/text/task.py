@@ -35,6 +35,7 @@ from ganforge.text.vocab import VOCAB_FILE, Vocab
 
 class TextTask(Task):
     family = "text"
+    live_keys = ("train.d_steps",)   # read from the config at each step: may change mid-run
     unit = "sentences"
     rng_per_rank = True   # the models sample sentences from the global RNG: each rank its own
 

@@ -33,6 +33,8 @@ PLOTTED = 1000   # points in each sample plot
 
 class Toy2dTask(Task):
     family = "toy2d"
+    # read from the config at each step, so they may change mid-run (`ganforge control RUN set ...`)
+    live_keys = ("train.d_steps", "loss.r1_weight", "loss.gp_weight", "loss.clip_value")
     unit = "inputs"
 
     def __init__(self, cfg: Toy2dConfig):

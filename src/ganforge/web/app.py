@@ -34,6 +34,7 @@ from ganforge.web.guard import BodyLimit, RequestGuard, SecurityHeaders
 from ganforge.web.jsonio import dumps, loads_object
 from ganforge.web.lab_sessions import LabSessions, TooManyLabs
 from ganforge.web.runs import NotFound, RunsFolder
+from ganforge.web.training import Launcher, training_routes
 from ganforge.web.lab import DATASETS as LAB_DATASETS
 from ganforge.web.rate import RateService, rate_routes
 from ganforge.web.translate import translate_routes
@@ -41,7 +42,8 @@ from ganforge.web.translate import translate_routes
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 256 * 1024
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
-PAGES = {"/lab": "lab.html", "/runs": "runs.html", "/create": "create.html", "/translate": "translate.html"}
+PAGES = {"/lab": "lab.html", "/runs": "runs.html", "/create": "create.html", "/translate": "translate.html",
+         "/train": "train.html", "/compare": "compare.html"}
 log = logging.getLogger("ganforge.studio")
 
 
@@ -92,6 +94,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
     rating = RateService(runs, studies_dir if studies_dir is not None else runs.root.parent / "studies", db)
     labs = LabSessions(max_sessions=max_labs)
     jobs = Jobs(GeneratorCache(runs))
+    launcher = Launcher(runs)
 
     def lab_of(request: Request):
         try:
@@ -217,6 +220,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         finally:
             labs.stop()
             jobs.shutdown()
+            launcher.shutdown()
 
     routes = [
         Route("/", index),
@@ -235,6 +239,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         Route("/api/jobs/{job_id}/result", job_result),
         *translate_routes(runs),
         *rate_routes(rating),
+        *training_routes(runs, launcher),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     if allowed_hosts is None and token is None:
@@ -246,5 +251,6 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
                     exception_handlers={ApiError: on_api_error, GanforgeError: on_user_error, NotFound: on_not_found,
                                         HTTPException: on_http, Exception: on_bug},
                     lifespan=lifespan)
-    app.state.runs, app.state.labs, app.state.jobs, app.state.rating = runs, labs, jobs, rating
+    app.state.runs, app.state.labs, app.state.jobs = runs, labs, jobs
+    app.state.rating, app.state.launcher = rating, launcher
     return app

@@ -108,7 +108,7 @@ class RunsFolder:
                 "stats": stats, "stats_from": stats_from, "stats_lines": n_stats,
                 "metrics": metrics, "metrics_from": metrics_from, "metrics_lines": n_metrics,
                 "sample_files": samples, "sample_steps": [s["step"] for s in samples],
-                "checkpoints": checkpoints(run)}
+                "checkpoints": checkpoints(run), "events": run.events_rows()[0], "status": run.status()}
 
 
 def sample_files(run: RunFolder) -> List[Dict[str, Any]]:

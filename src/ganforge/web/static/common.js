@@ -72,8 +72,9 @@ studio.runJob = async function (request, progressId) {
 };
 
 // ------------------------------------------------------------------ line charts
-// series: [{name, color, points: [[x, y], ...]}]; draws axes, ticks, a legend and the lines.
-studio.lineChart = function (canvas, series, title) {
+// series: [{name, color, points: [[x, y], ...]}]; draws axes, ticks, a legend and the lines; markers
+// ([{x, label}], e.g. settings changed mid-run) are dashed vertical lines with their label.
+studio.lineChart = function (canvas, series, title, markers) {
   const ctx = canvas.getContext("2d");
   const w = canvas.width, h = canvas.height, left = 46, right = 10, top = 26, bottom = 22;
   ctx.clearRect(0, 0, w, h);
@@ -120,6 +121,22 @@ studio.lineChart = function (canvas, series, title) {
     lx += ctx.measureText(s.name).width + 26;
   });
   ctx.lineWidth = 1;
+  (markers || []).forEach((m) => {
+    if (m.x < x0 || m.x > x1) return;
+    ctx.strokeStyle = "#c92a2a";
+    ctx.setLineDash([4, 3]);
+    ctx.beginPath(); ctx.moveTo(px(m.x), top); ctx.lineTo(px(m.x), h - bottom); ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.fillStyle = "#c92a2a";
+    ctx.fillText(m.label, Math.min(px(m.x) + 3, w - right - ctx.measureText(m.label).width), top + 10);
+  });
+};
+
+// The markers of a run's events: settings changed mid-run and forks, at their steps.
+studio.eventMarkers = function (events) {
+  return (events || []).filter((e) => e.event === "set" || e.event === "forked").map((e) => ({
+    x: e.step, label: Object.entries(e.values || {}).map(([k, v]) => k.split(".").pop() + "=" + v).join(" ") || e.event,
+  }));
 };
 
 studio.fmt = function (v) {

@@ -67,6 +67,7 @@ async function refreshRun() {
   view.metrics = run.metrics_from === 0 ? run.metrics : view.metrics.concat(run.metrics);
   view.statsLines = run.stats_lines;
   view.metricsLines = run.metrics_lines;
+  view.markers = studio.eventMarkers(run.events);
   $("no-run").hidden = true;
   $("run-body").hidden = false;
   $("run-title").textContent = run.name;
@@ -143,7 +144,7 @@ function drawCurves() {
     const keep = new Set(shown.map((chart) => {
       const canvas = chartCanvas(container, chart);
       canvas.setAttribute("aria-label", chart.title + ": " + chart.series.map((s) => s.name).join(", "));
-      studio.lineChart(canvas, chart.series, chart.title);
+      studio.lineChart(canvas, chart.series, chart.title, view.markers);
       return canvas;
     }));
     [...container.querySelectorAll("canvas")].filter((c) => !keep.has(c)).forEach((c) => c.remove());
