@@ -97,6 +97,7 @@ def test_the_dissect_page_paints_a_concept_into_a_sample(live_server, dissect_ru
     page.wait_for_function("(old) => document.querySelector('#edited').src !== old", arg=untouched)
     assert page.evaluate("() => document.querySelector('#edited').naturalWidth") == 28 * 8
     assert "switched on units" in page.inner_text("#result-caption")
+    page.wait_for_function("() => window.studioDissect.original.src === window.studioDissect.result.original")
     page.check("#mode-off")                                # the same region, units off
     page.wait_for_function("() => { const d = window.studioDissect; return d.result.mode === 'off' && !d.busy; }")
     assert not page.is_visible("#error") and page.js_errors == []

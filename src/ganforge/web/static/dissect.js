@@ -71,7 +71,7 @@ async function apply() {
     const result = await studio.api("POST", "/api/dissect/paint", request());
     dis.result = result;
     const img = new Image();
-    img.onload = () => { dis.original = img; draw(); };
+    img.onload = () => { if (dis.result === result) { dis.original = img; draw(); } };  // an older reply: ignore
     img.src = result.original;
     $("edited").src = result.edited;
     $("edited").dataset.painted = String(result.painted);
