@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import io
+import os
+import shutil
 
 import httpx
 import numpy as np
@@ -18,11 +20,17 @@ CONCEPTS = ["loop", "stroke_end", "junction", "horizontal_bar", "vertical_bar"]
 
 @pytest.fixture(scope="module")
 def dissect_run(runs_dir):
-    """``tiny-dissect``: a conditional DCGAN of width 8 trained for 2 steps (its units are what they are)."""
+    """``tiny-dissect``: a conditional DCGAN of width 8 trained for 2 steps (its units are what they are), or a copy
+    of ``$GANFORGE_E2E_RUN`` (docs/studio.md: a conditional DCGAN that has learnt digits, for the screenshot)."""
     path = runs_dir / "tiny-dissect"
+    given = os.environ.get("GANFORGE_E2E_RUN")
+    if given and not path.exists():
+        shutil.copytree(given, path, ignore=shutil.ignore_patterns("tb"))
+    tiny = ["--steps", "2", "--set", "model.width=8", "--set", "data.limit=64", "--set", "train.batch_size=8", "--quiet"]
     if not path.exists():
-        assert main(["train", "dcgan", "--conditional", "--out", str(runs_dir), "--name", "tiny-dissect", "--steps", "2",
-                     "--set", "model.width=8", "--set", "data.limit=64", "--set", "train.batch_size=8", "--quiet"]) == 0
+        assert main(["train", "dcgan", "--conditional", "--out", str(runs_dir), "--name", "tiny-dissect", *tiny]) == 0
+    if not (runs_dir / "tiny-mlp").exists():
+        assert main(["train", "mlp", "--out", str(runs_dir), "--name", "tiny-mlp", *tiny]) == 0
     return path
 
 
@@ -66,7 +74,7 @@ def test_paint_switches_the_concept_units_in_the_region(live_server, dissect_run
     ({"run": "tiny-dissect", "mask": [2] * 784}, 400, "between 0 and 1"),
     ({"run": "tiny-dissect", "label": 12, "mask": [0] * 784}, 400, "out of range"),
     ({"run": "tiny-dissect", "mode": "paint"}, 400, "mode"),
-    ({"run": "tiny-cond", "mask": [0] * 784}, 400, "no convolutional feature maps"),
+    ({"run": "tiny-mlp", "mask": [0] * 784}, 400, "no convolutional feature maps"),
     ({"run": "tiny-text"}, 400, "is a text run"),
     ({"run": "no-such-run"}, 404, "no run named"),
 ])

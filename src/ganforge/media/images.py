@@ -4,6 +4,7 @@ All functions take uint8 tensors ``[N, C, H, W]`` (C = 1 or 3), as returned by s
 """
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 from typing import Optional, Sequence
@@ -31,6 +32,16 @@ def make_grid(images: torch.Tensor, nrow: Optional[int] = None, padding: int = 2
 
 def to_pil(array: np.ndarray) -> Image.Image:
     return Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
+
+
+def png_bytes(array: np.ndarray, scale: int = 1) -> bytes:
+    """An ``[H, W, C]`` uint8 array as PNG bytes, enlarged ``scale`` times (nearest neighbour)."""
+    img = to_pil(array)
+    if scale > 1:
+        img = img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def save_png(array: np.ndarray, path: str | Path, scale: int = 1) -> Path:

@@ -1,6 +1,5 @@
 """Ablation and insertion on a generator whose units are known (see conftest.py): switching the ring unit off
 removes the loops, switching a bar unit off does not; switching it on in a region draws the ring there."""
-import numpy as np
 import pytest
 import torch
 

@@ -20,7 +20,7 @@ import torch
 from ganforge.files import atomic_write
 from ganforge.image.dissect.intervene import Baseline
 from ganforge.image.dissect.units import Dissection, upsampled
-from ganforge.media.images import make_grid, save_png, to_pil
+from ganforge.media.images import make_grid, png_bytes, save_png
 
 COLORS = {"concept": (230, 60, 40), "unit": (40, 140, 240)}
 
@@ -32,15 +32,6 @@ def overlay(images: torch.Tensor, masks: np.ndarray, color=COLORS["concept"], al
     m = torch.as_tensor(np.asarray(masks), dtype=torch.float32)[:, None] * alpha
     tint = torch.tensor(color, dtype=torch.float32)[None, :, None, None]
     return (rgb * (1 - m) + tint * m).round().clamp(0, 255).to(torch.uint8)
-
-
-def png_bytes(array: np.ndarray, scale: int = 1) -> bytes:
-    img = to_pil(array)
-    if scale > 1:
-        img = img.resize((img.width * scale, img.height * scale), resample=0)
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def data_uri(array: np.ndarray, scale: int = 3) -> str:

@@ -237,7 +237,7 @@ def iou_table(maps: torch.Tensor, thresholds: torch.Tensor, masks: np.ndarray,
 
 def dissect(g, segmenter: Segmenter, concepts: Sequence[str], layers: Sequence[Layer], samples: int = 1000,
             quantile: float = 0.01, seed: int = 0, batch_size: int = 100, quiet: bool = True) -> Dissection:
-    """Dissect the generator of ``g`` (a :class:`~ganforge.image.pipeline.LoadedGenerator`): see the module docstring."""
+    """Dissect the generator of ``g`` (a :class:`~ganforge.image.pipeline.LoadedGenerator`); see the module doc."""
     if not 0 < quantile < 1:
         raise GanforgeError(f"the quantile must be between 0 and 1 (got {quantile}); GAN Dissection uses 0.01")
     if samples < 1:
