@@ -34,11 +34,17 @@ def to_pil(array: np.ndarray) -> Image.Image:
     return Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
 
 
-def png_bytes(image: torch.Tensor) -> bytes:
-    """One uint8 image ``[C, H, W]`` encoded as a PNG file (no metadata: the bytes say nothing of its source)."""
-    buffer = io.BytesIO()
-    to_pil(image.permute(1, 2, 0).cpu().numpy()).save(buffer, format="PNG")
-    return buffer.getvalue()
+def png_bytes(image: np.ndarray | torch.Tensor, scale: int = 1) -> bytes:
+    """One uint8 image as PNG bytes: an ``[H, W, C]`` array or a ``[C, H, W]`` tensor, enlarged ``scale`` times
+    (nearest neighbour); no metadata, so the bytes say nothing of their source."""
+    if isinstance(image, torch.Tensor):
+        image = image.permute(1, 2, 0).cpu().numpy()
+    img = to_pil(image)
+    if scale > 1:
+        img = img.resize((img.width * scale, img.height * scale), Image.Resampling.NEAREST)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
 
 
 def save_png(array: np.ndarray, path: str | Path, scale: int = 1) -> Path:

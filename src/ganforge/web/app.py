@@ -30,6 +30,7 @@ from starlette.staticfiles import StaticFiles
 from ganforge.errors import GanforgeError
 from ganforge.losses import LOSSES
 from ganforge.web.create import GeneratorCache, Jobs
+from ganforge.web.dissect import dissect_routes
 from ganforge.web.guard import BodyLimit, RequestGuard, SecurityHeaders
 from ganforge.web.jsonio import dumps, loads_object
 from ganforge.web.lab_sessions import LabSessions, TooManyLabs
@@ -240,6 +241,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         *translate_routes(runs),
         *rate_routes(rating),
         *training_routes(runs, launcher),
+        *dissect_routes(runs),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     if allowed_hosts is None and token is None:

@@ -20,13 +20,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-import numpy as np
 import torch
 
 from ganforge.config import from_dict, option
 from ganforge.errors import ConfigError, GanforgeError
 from ganforge.family import load as family_load
-from ganforge.media.images import make_grid, to_pil
+from ganforge.media.images import make_grid, png_bytes, to_pil
 from ganforge.image.pipeline import LoadedGenerator, slerp, truncated_normal
 from ganforge.web.runs import RunsFolder
 
@@ -143,15 +142,6 @@ def _check_label(g: LoadedGenerator, label: Optional[int]) -> Optional[int]:
     if label >= g.num_classes:
         raise GanforgeError(f"class {label} is out of range; this model has classes 0..{g.num_classes - 1}")
     return label
-
-
-def png_bytes(array: np.ndarray, scale: int = 1) -> bytes:
-    img = to_pil(array)
-    if scale > 1:
-        img = img.resize((img.width * scale, img.height * scale), resample=0)
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def gif_bytes(frames: torch.Tensor, scale: int = 4, duration_ms: int = 80) -> bytes:
