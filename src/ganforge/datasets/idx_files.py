@@ -74,7 +74,7 @@ def search_folders(spec: IdxFiles, data_dir: Optional[str]) -> List[Path]:
     return out
 
 
-def _find(folders: List[Path], name: str) -> Optional[Path]:
+def find_file(folders: List[Path], name: str) -> Optional[Path]:
     for folder in folders:
         for candidate in (folder / name, folder / name.removesuffix(".gz")):
             if candidate.is_file():
@@ -89,7 +89,7 @@ def idx_paths(spec: IdxFiles, split: str, data_dir: Optional[str] = None, downlo
     paths = []
     for kind in ("images", "labels"):
         name, md5, sha256 = spec.files[f"{split}-{kind}"]
-        path = _find(folders, name)
+        path = find_file(folders, name)
         if path is None and (download or mirror):
             target = (Path(data_dir) if data_dir else cache_dir() / spec.folder) / name
             sources = [mirror.rstrip("/") + "/" + name if "://" in mirror else str(Path(mirror) / name)] \
