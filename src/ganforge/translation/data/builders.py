@@ -321,3 +321,29 @@ def verify(root: str | Path) -> int:
         if file_digest(root / rel, "sha256") != listed[rel]:
             raise DataError(f"{root / rel} does not match its checksum in {SUMS}; the file changed: {fix}")
     return len(listed)
+
+
+def read_built(root: str | Path, split: str, side: str) -> tuple:
+    """Images (uint8 ``[N, C, H, W]``) and labels of one side (``A``/``B``) of a built split (``train``/``test``)."""
+    import torch
+
+    root = Path(root)
+    info_path = root / "dataset.json"
+    if not info_path.is_file():
+        raise DataError(f"{root} is not a data set built by ganforge (no dataset.json); build one with "
+                        "`ganforge data build NAME --out DIR`")
+    paired = json.loads(info_path.read_text()).get("kind") == "paired"
+    folder = root / (split if paired else f"{split}{side}")
+    labels_path = folder / "labels.json"
+    if side not in ("A", "B") or not labels_path.is_file():
+        raise DataError(f"{folder} has no labels.json; the data set is incomplete: rebuild it with `ganforge data build`")
+    labels = json.loads(labels_path.read_text())
+    images = []
+    for filename in sorted(labels):
+        image = np.asarray(Image.open(folder / filename))
+        if paired:
+            half = image.shape[1] // 2
+            image = image[:, :half] if side == "A" else image[:, half:]
+        images.append(image[:, :, None] if image.ndim == 2 else image)
+    array = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous()
+    return array, torch.tensor([labels[f] for f in sorted(labels)], dtype=torch.int64)
