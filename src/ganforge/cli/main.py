@@ -19,7 +19,8 @@ from ganforge.errors import GanforgeError
 WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
 
 COMMAND_MODULES = ["ganforge.cli.train", "ganforge.cli.sample", "ganforge.cli.info", "ganforge.cli.evaluate",
-                   "ganforge.cli.features", "ganforge.cli.studio", "ganforge.cli.data"]
+                   "ganforge.cli.features", "ganforge.cli.studio", "ganforge.cli.data",
+                   "ganforge.cli.stylize"]
 
 
 def build_parser() -> argparse.ArgumentParser:
