@@ -14,9 +14,9 @@ import pytest
 from PIL import Image
 
 from ganforge.errors import DataError
-from ganforge.image.data.download import fetch
+from ganforge.datasets.download import fetch
 from ganforge.image.data.folder import list_images
-from ganforge.image.data.idx import read_idx
+from ganforge.datasets.idx import read_idx
 from ganforge.text.data import read_sentences
 from hostile import GIB, assert_one_line_error, run_limited
 

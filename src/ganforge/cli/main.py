@@ -20,7 +20,7 @@ WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
 
 COMMAND_MODULES = ["ganforge.cli.train", "ganforge.cli.sample", "ganforge.cli.info", "ganforge.cli.evaluate",
                    "ganforge.cli.features", "ganforge.cli.studio", "ganforge.cli.translate", "ganforge.cli.rate",
-                   "ganforge.cli.control", "ganforge.cli.dissect"]
+                   "ganforge.cli.control", "ganforge.cli.dissect", "ganforge.cli.data", "ganforge.cli.stylize"]
 
 
 def build_parser() -> argparse.ArgumentParser:

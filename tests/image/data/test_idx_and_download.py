@@ -9,8 +9,8 @@ import torch
 
 from ganforge.image.config import DataConfig
 from ganforge.image.data import load_dataset
-from ganforge.image.data.idx import read_idx
-from ganforge.image.data.sources import MNIST, idx_paths
+from ganforge.datasets.idx import read_idx
+from ganforge.datasets.idx_files import MNIST, idx_paths
 from ganforge.errors import DataError
 
 

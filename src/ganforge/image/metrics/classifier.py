@@ -22,11 +22,11 @@ import torch.nn.functional as F
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
-from tqdm import tqdm
 
 from ganforge.errors import GanforgeError
 from ganforge.files import atomic_write
 from ganforge.image.metrics.sources import ImageExtractor
+from ganforge.metrics.classifier_training import classifier_accuracy, fit_classifier
 from ganforge.metrics.features import extractor_dir, register_extractor
 
 DOMAINS = {"mnist": "mnist-classifier", "fashion-mnist": "fashion-mnist-classifier", "embedded": "mnist-classifier"}
@@ -87,12 +87,8 @@ def _splits(data: str, data_dir: Optional[str], limit: int):
     return train.images[:n], train.labels[:n], test.images, test.labels
 
 
-@torch.no_grad()
 def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor) -> float:
-    model.eval()
-    correct = sum(int((model(_unit(images[s:s + 1000]))[1].argmax(1) == labels[s:s + 1000]).sum())
-                  for s in range(0, len(images), 1000))
-    return correct / len(images)
+    return classifier_accuracy(model, images, labels, _unit)
 
 
 def train_classifier(data: str = "mnist", out: Optional[str] = None, epochs: float = 3.0, batch_size: int = 128,
@@ -102,25 +98,10 @@ def train_classifier(data: str = "mnist", out: Optional[str] = None, epochs: flo
     x_train, y_train, x_test, y_test = _splits(data, data_dir, limit)
     torch.manual_seed(seed)
     model = DomainClassifier()
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
     steps = max(1, int(epochs * len(x_train) / batch_size))
-    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 - s / steps)   # linear decay to 0
-    order = torch.Generator().manual_seed(seed)
-    perm, pos = torch.randperm(len(x_train), generator=order), 0
     t0 = time.monotonic()
-    model.train()
-    for step in tqdm(range(steps), desc=f"train {DOMAINS.get(data, data)}", disable=True if quiet else None,
-                     unit="step"):
-        if pos + batch_size > len(perm):
-            perm, pos = torch.randperm(len(x_train), generator=order), 0
-        idx = perm[pos:pos + batch_size]
-        pos += batch_size
-        _, logits = model(_unit(x_train[idx]))
-        loss = F.cross_entropy(logits, y_train[idx])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        schedule.step()
+    fit_classifier(model, x_train, y_train, steps, batch_size, lr, seed, _unit, f"train {DOMAINS.get(data, data)}",
+                   quiet)
     acc = accuracy(model, x_test, y_test)
     path = Path(out) if out else trained_weights(data)
     meta = {"format": "ganforge-classifier/1", "data": data, "seed": seed, "steps": steps, "batch_size": batch_size,

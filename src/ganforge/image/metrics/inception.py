@@ -209,7 +209,7 @@ def build_inception(state: Optional[dict] = None) -> FIDInceptionV3:
 
 def download_inception(dest: Optional[str] = None, url: str = WEIGHTS_URL) -> Path:
     """Fetch the weights (URL, mirror URL or local file) and check their sha256 prefix."""
-    from ganforge.image.data.download import fetch
+    from ganforge.datasets.download import fetch
 
     target = Path(dest) if dest else extractor_dir() / WEIGHTS_NAME
     path = fetch(url, target)

@@ -1,0 +1,51 @@
+"""``ganforge data``: build the offline image-to-image data sets, verify them, list them."""
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("data", help="data sets built offline: build, verify, list")
+    dsub = p.add_subparsers(dest="data_command", metavar="ACTION")
+    b = dsub.add_parser("build", help="build a data set (deterministic, checksummed) from MNIST and bundled images")
+    b.add_argument("name", help="edges2digits, skeleton2digits, mnist2sklearn or mnist2mnistm (see `data list`)")
+    b.add_argument("--out", required=True, help="folder to write (new or empty; --overwrite replaces a data set)")
+    b.add_argument("--n", type=int, default=2000, help="images per split (default 2000)")
+    b.add_argument("--size", type=int, default=32, help="image side in pixels (default 32)")
+    b.add_argument("--seed", type=int, default=0, help="seed of the digit choice and photo crops (default 0)")
+    b.add_argument("--data-dir", help="folder holding mnist/*.gz (default: $GANFORGE_DATA)")
+    b.add_argument("--overwrite", action="store_true", help="replace a data set already in --out")
+    b.set_defaults(func=build)
+    v = dsub.add_parser("verify", help="check a built data set against its SHA256SUMS")
+    v.add_argument("folder")
+    v.set_defaults(func=verify)
+    ls = dsub.add_parser("list", help="list the data sets `data build` makes")
+    ls.set_defaults(func=list_builders)
+    p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
+
+
+def build(args: argparse.Namespace) -> int:
+    from ganforge.translation.data.builders import build as build_set
+
+    info = build_set(args.name, args.out, n=args.n, size=args.size, seed=args.seed, data_dir=args.data_dir,
+                     overwrite=args.overwrite)
+    counts = ", ".join(f"{folder} {count}" for folder, count in info["counts"].items())
+    print(f"built {info['name']} ({info['kind']}, {args.size}x{args.size}) in {args.out}: {counts}; "
+          "checksums verified (SHA256SUMS)")
+    return 0
+
+
+def verify(args: argparse.Namespace) -> int:
+    from ganforge.translation.data.builders import verify as verify_set
+
+    print(f"{args.folder}: {verify_set(args.folder)} files match SHA256SUMS")
+    return 0
+
+
+def list_builders(args: argparse.Namespace) -> int:
+    from ganforge.translation.data.builders import BUILDERS
+
+    for name in BUILDERS.names():
+        builder = BUILDERS.get(name)
+        print(f"{name:16s} {builder.kind:9s} {builder.description}")
+    return 0
