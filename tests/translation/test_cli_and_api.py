@@ -69,9 +69,30 @@ def test_translate_command_writes_an_image_or_a_folder(runs, tmp_path, capsys):
 def test_eval_says_what_it_scores(runs, capsys):
     assert main(["eval", str(runs / "p2p")]) == 0
     out = capsys.readouterr().out
-    assert "on 4 test pairs AtoB: L1" in out and "PSNR" in out and "not part of this evaluation" in out
+    assert "on 4 test pairs AtoB: L1" in out and "PSNR" in out and "has no labels" in out
     assert main(["eval", str(runs / "cyc")]) == 0
     assert "round-trip L1 A->B->A" in capsys.readouterr().out
+
+
+def test_eval_on_a_built_data_set_adds_the_learned_metrics_and_their_card(tmp_path, capsys):
+    """A pix2pix run on a built edges2digits set: `ganforge eval` adds the classifier accuracy next to its ceiling,
+    FID/KID against the target test split and paired L1, with the card (needs MNIST through GANFORGE_DATA)."""
+    import os
+
+    from ganforge.translation.data.builders import build
+
+    if not (Path(os.environ.get("GANFORGE_DATA") or "/nonexistent") / "mnist").is_dir():
+        pytest.skip("set GANFORGE_DATA to a folder with mnist/*.gz (the shared data sets) to run this test")
+    build("edges2digits", tmp_path / "e2d", n=24, size=28, progress=False)
+    assert main(["train", "pix2pix", "--data", str(tmp_path / "e2d"), "--steps", "2", "--out", str(tmp_path),
+                 "--name", "p", *TINY[:2], "--set", "model.image_size=28", *TINY[4:]]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(tmp_path / "p"), "--out", str(tmp_path / "score.json")]) == 0
+    out = capsys.readouterr().out
+    assert "fcn_accuracy" in out and "fcn_ceiling" in out and "translated_fid" in out and "judge:" in out
+    learned = json.loads((tmp_path / "score.json").read_text())["learned"]
+    assert learned["card"]["judge"] == "mnist-classifier" and learned["card"]["num_samples"] == 24
+    assert 0 <= learned["values"]["fcn_accuracy"] <= 1 and learned["values"]["fcn_ceiling"] > 0.8
 
 
 def test_models_lists_the_family(capsys):

@@ -1,6 +1,7 @@
 """Training pix2pix and CycleGAN: losses that decrease, exact resume (history pools included), the ablation's nets."""
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -110,3 +111,38 @@ def test_history_pool_fills_then_swaps_half_and_round_trips():
     copy = HistoryPool(4, 1, 2)
     copy.load_state_dict(pool.state_dict())
     assert torch.equal(copy.images, pool.images) and int(copy.count) == 4
+
+
+@pytest.mark.parametrize("model,change", [("pix2pix", {"train.lambda_l1": 10.0, "train.lr_g": 1e-3}),
+                                          ("cyclegan", {"train.lambda_cycle": 2.0, "train.lambda_identity": 0.0})])
+def test_loss_weights_steered_mid_run_replay_exactly_after_a_resume(tmp_path, paired, unpaired, model, change):
+    """The loss weights change through the engine's control channel at step 2; a run stopped at 4 and resumed
+    equals the one never stopped, and both differ from a run that was never changed."""
+    from ganforge.config import load_config
+    from ganforge.engine.control import send
+    from ganforge.translation.config import RunConfig
+
+    data = paired if model == "pix2pix" else unpaired
+    cfg = tiny(model, data, train={"steps": 6, "threads": 1, "checkpoint_every": 2})
+
+    def trained(name, stop_at=None, steer=True):   # a copy of the config each: the trainer steers the one it holds
+        t = Trainer(make_task(copy.deepcopy(cfg)), tmp_path / name, quiet=True)
+        if steer:
+            t.hooks.append(lambda s, ended: s == 2 and send(t.run, "set", change, config=t.cfg))
+        t.fit(stop_at=stop_at)
+        return t
+
+    whole = trained("whole")
+    assert whole.steerable().keys() >= change.keys()
+    trained("split", stop_at=4)
+    # what `ganforge train --resume RUN` builds: the run's config.yaml, which holds the current settings
+    resumed = Trainer(make_task(load_config(RunConfig, tmp_path / "split" / "config.yaml")), tmp_path / "split",
+                      quiet=True)
+    resumed.fit(resume=True)
+    trained("plain", steer=False)
+    a, meta = final_tensors(tmp_path / "whole")
+    b, _ = final_tensors(tmp_path / "split")
+    c, _ = final_tensors(tmp_path / "plain")
+    assert all(meta["settings"][k] == v for k, v in change.items())
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert any(not torch.equal(a[k], c[k]) for k in a if k.startswith("generator"))

@@ -1,15 +1,17 @@
 """``ganforge eval`` of a translation run: what can be scored without a learned metric, on the held-out split.
 
 pix2pix: the mean absolute error (L1, on [-1, 1]) and PSNR of its translations against the targets of
-the test pairs. CycleGAN: the round-trip errors A -> B -> A and B -> A -> B. Learned metrics
-(FID of translations, a digit classifier's accuracy on them) come from
-``ganforge.translation.metrics``; the lines printed say which scores these are.
+the test pairs. CycleGAN: the round-trip errors A -> B -> A and B -> A -> B. When the run's data is a
+set built by ``ganforge data build`` (labels and a ``dataset.json``), the learned metrics of
+:mod:`ganforge.translation.metrics` follow with their card: the classifier's accuracy on translations
+next to its ceiling on real targets, FID and KID against the target test split, paired or cycle L1,
+and (``--metrics ...,cycada``) the CyCADA table.
 """
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import torch
 
@@ -26,7 +28,23 @@ def psnr(x: torch.Tensor, y: torch.Tensor) -> float:
     return float("inf") if mse == 0 else 10 * math.log10(4.0 / mse)
 
 
-def evaluate_run(target: str | Path, device: str = "cpu", limit: int = 0) -> Dict[str, Any]:
+def default_metrics(paired: bool) -> str:
+    return "fcn_accuracy,translated_fid,translated_kid," + ("paired_l1" if paired else "cycle_l1")
+
+
+def learned_scores(t: Any, data_dir: str, paired: bool, metrics: Optional[str], limit: int, seed: int) -> Any:
+    """The registered translation metrics of ``t`` on a built data set (its test split), with their card."""
+    from ganforge.translation.metrics import evaluate_translation
+
+    direction = t.config.direction if paired else "AtoB"
+    back = "BtoA" if direction == "AtoB" else "AtoB"
+    reverse = None if paired else (lambda x: t.translate(x, back))
+    return evaluate_translation(lambda x: t.translate(x, direction), data_dir, direction,
+                                metrics or default_metrics(paired), reverse=reverse, n=limit or None, seed=seed)
+
+
+def evaluate_run(target: str | Path, device: str = "cpu", limit: int = 0, metrics: Optional[str] = None,
+                 seed: int = 0) -> Dict[str, Any]:
     t = load(target, device=device)
     run: RunFolder = run_folder_of(Path(target))
     data_dir = run.info().get("data_dir") if run.is_run() else None
@@ -56,6 +74,11 @@ def evaluate_run(target: str | Path, device: str = "cpu", limit: int = 0) -> Dic
                       images_a=len(a), images_b=len(b))
         print(f"{t.source} (step {t.step}) on the {split} split: round-trip L1 A->B->A {values['cycle_l1_a']:.4f} "
               f"({len(a)} images), B->A->B {values['cycle_l1_b']:.4f} ({len(b)} images)")
-    print("available here: L1/PSNR against targets (pix2pix) and round-trip L1 (CycleGAN); FID of translations and "
-          "classifier accuracy are not part of this evaluation yet")
+    if (Path(data_dir) / "dataset.json").is_file():
+        score = learned_scores(t, data_dir, paired, metrics, limit, seed)
+        print(score)
+        values["learned"] = score.to_dict()
+    else:
+        print(f"{data_dir} has no labels (it was not built by `ganforge data build`): the classifier accuracy, FID/KID "
+              "and CyCADA scores need a built data set; the L1 scores above are all that apply here")
     return values

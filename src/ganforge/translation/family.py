@@ -16,6 +16,7 @@ from typing import Any, Dict, List
 
 from ganforge.errors import ConfigError, GanforgeError
 from ganforge.family import Family, register_family, shared_train_keys
+from ganforge.translation import metrics as _metrics  # noqa: F401  (registers the translation metrics)
 from ganforge.translation.config import OBJECTIVES, RunConfig
 
 
@@ -102,7 +103,7 @@ class TranslationFamily(Family):
     def evaluate_command(self, args: argparse.Namespace) -> int:
         from ganforge.translation.evaluate import evaluate_run
 
-        values = evaluate_run(args.run, device=args.device, limit=args.n or 0)
+        values = evaluate_run(args.run, device=args.device, limit=args.n or 0, metrics=args.metrics, seed=args.seed)
         if args.out:
             Path(args.out).write_text(json.dumps(values, indent=2))
         return 0

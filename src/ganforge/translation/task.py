@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -136,6 +136,8 @@ def interleave(*columns: torch.Tensor) -> torch.Tensor:
 
 
 class Pix2PixTask(TranslationTask):
+    live_keys = ("train.lambda_l1",)   # read at each step: `ganforge control RUN set train.lambda_l1=50`
+
     def __init__(self, cfg: RunConfig):
         super().__init__(cfg)
         self.sampler = BatchSampler(len(self.data.a), cfg.train.batch_size, cfg.train.seed, what="pairs")
@@ -196,6 +198,7 @@ class Pix2PixTask(TranslationTask):
 
 class CycleGANTask(TranslationTask):
     paired = False
+    live_keys = ("train.lambda_cycle",)   # read at each step; lambda_identity through steerable()
 
     def __init__(self, cfg: RunConfig):
         super().__init__(cfg)
@@ -211,6 +214,14 @@ class CycleGANTask(TranslationTask):
         self.adv_scale = 2.0 if cfg.loss.name == "lsgan" else 1.0
         if self.identity == 0 and t.lambda_identity > 0 and self.rank == 0:
             print(f"note: no identity loss: A has {m.channels_a} channels and B {m.channels_b}", file=sys.stderr)
+
+    def steerable(self) -> Dict[str, Callable[[Any], None]]:
+        m = self.cfg.model
+
+        def set_identity(value: float) -> None:
+            self.identity = value if m.channels_a == m.channels_b else 0.0
+
+        return {**super().steerable(), "train.lambda_identity": set_identity}
 
     def updates(self, step: int, phase: str, index: int) -> List[Update]:
         t = self.cfg.train
