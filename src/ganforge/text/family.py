@@ -143,6 +143,9 @@ def evaluate_text(args: argparse.Namespace) -> int:
         raise GanforgeError(f"metric fill scores the fill-ins of maskgan runs; this is a {g.meta.get('model')} run "
                             "(drop fill from --metrics)")
     lm = LoadedTextGenerator.load(args.lm) if "fill" in wanted and getattr(args, "lm", None) else None
+    if "fill" in wanted and lm is None:
+        print("note: fill_perplexity is left out: pass --lm MLE_RUN (an mle run on the same data) to score the "
+              "fills' perplexity", file=sys.stderr)
     run = run_folder_of(find_checkpoint(args.run))
     run_dir, cfg_dict = run.path, run.config_dict()
     if args.data_dir:
