@@ -102,3 +102,65 @@ def test_resume_is_bit_exact(tmp_path, text_files, model, data):
     assert a.keys() == b.keys()
     for k in a:
         assert torch.equal(a[k], b[k]), k
+
+
+def test_leakgan_from_the_cli_samples_and_evaluates_like_the_others(tmp_path, text_files):
+    import json
+
+    import ganforge
+    from ganforge.cli.main import main
+
+    train, test = text_files
+    assert main(["train", "leakgan", "--data", str(train), "--out", str(tmp_path), "--name", "r", "--steps", "2",
+                 "--batch-size", "8", "--quiet", "--set", f"data.test_path={test}", "--set", "data.max_len=10",
+                 "--set", "train.pretrain_steps=2", "--set", "train.d_pretrain_steps=1", "--set", "model.rollouts=1",
+                 "--set", "model.hidden_dim=8", "--set", "model.d_num_filters=4", "--set", "train.threads=1"]) == 0
+    g = ganforge.load(tmp_path / "r")   # the generator and the discriminator it reads
+    assert g.sample(4, seed=1) == g.sample(4, seed=1) and all(s.startswith("a man") for s in
+                                                              g.sample(2, prompt="a man", seed=0))
+    task_lines = (tmp_path / "r" / "samples" / "step_0000005.txt").read_text().splitlines()
+    assert len(task_lines) == 8
+    assert main(["eval", str(tmp_path / "r"), "--metrics", "bleu,self_bleu,nll,curve,ngrams", "--n", "20"]) == 0
+    m = json.loads((tmp_path / "r" / "eval" / "metrics.json").read_text())
+    assert {"bleu2", "self_bleu2", "nll_gen", "unique_ngrams2", "novel_ngrams3"} <= set(m) and len(m["curve"]) >= 5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("data", ["coco", "emnlp"])
+@pytest.mark.parametrize("model", ["leakgan", "maskgan"])
+def test_named_data_sets_train_and_score(tmp_path, model, data):
+    import json
+    import os
+    from pathlib import Path
+
+    from ganforge.cli.main import main
+
+    root = os.environ.get("GANFORGE_DATA")
+    if not root or not (Path(root) / "text" / "emnlp_news.txt").is_file():
+        pytest.skip("set GANFORGE_DATA to the shared data folder (text/image_coco.txt, text/emnlp_news.txt)")
+    assert main(["train", model, "--data", data, "--out", str(tmp_path), "--name", "r", "--steps", "2",
+                 "--batch-size", "8", "--quiet", "--set", "data.limit=300", "--set", "train.pretrain_steps=2",
+                 "--set", "train.d_pretrain_steps=1", "--set", "model.rollouts=1", "--set", "model.hidden_dim=8",
+                 "--set", "model.d_num_filters=4", "--set", "train.threads=1"]) == 0
+    cfg = (tmp_path / "r" / "config.yaml").read_text()
+    assert f"name: {data}" in cfg and ("max_len: 50" in cfg) == (data == "emnlp")
+    metrics = "bleu,self_bleu,nll,ngrams" + (",fill" if model == "maskgan" else "")
+    assert main(["eval", str(tmp_path / "r"), "--metrics", metrics, "--n", "30"]) == 0
+    m = json.loads((tmp_path / "r" / "eval" / "metrics.json").read_text())
+    assert "bleu4" in m and "nll_gen" in m and ("fill_bleu2" in m) == (model == "maskgan")
+
+
+def test_emnlp_split_is_by_position(tmp_path):
+    from ganforge.text.data import EMNLP_TEST_LINES, load_corpus
+
+    lines = [" ".join(f"w{i % 50}" for _ in range(21 + i % 20)) + "   " for i in range(EMNLP_TEST_LINES + 40)]
+    (tmp_path / "emnlp_news.txt").write_text("\n".join(lines) + "\n")
+    cfg = tiny_config("mle", {"name": "emnlp", "dir": str(tmp_path), "max_len": 50}).data
+    corpus = load_corpus(cfg)
+    assert corpus.name == "emnlp" and len(corpus.train) == 40 and len(corpus.test) == EMNLP_TEST_LINES
+    assert corpus.test_sentences[0] == lines[40].split() and corpus.seq_len == 51
+    (tmp_path / "emnlp_news.txt").write_text("\n".join(lines[:10]) + "\n")
+    from ganforge.errors import DataError
+
+    with pytest.raises(DataError, match="needs more"):
+        load_corpus(cfg)
