@@ -1,13 +1,18 @@
 """Text GAN benchmark: the SeqGAN oracle experiment and the COCO captions table, on CPU.
 
-    PYTHONPATH=src python benchmarks/text.py oracle   # NLL_oracle of MLE, SeqGAN, RelGAN-style, TextGAN-style
+    PYTHONPATH=src python benchmarks/text.py oracle   # NLL_oracle of MLE and every GAN
     PYTHONPATH=src python benchmarks/text.py coco     # BLEU-2..5, self-BLEU-2..5, NLL_gen + temperature curve
     PYTHONPATH=src python benchmarks/text.py coco-report  # re-print the last COCO tables, redraw the curve
+    PYTHONPATH=src python benchmarks/text.py emnlp    # long text: the COCO tables + the gap to MLE by length
     PYTHONPATH=src python benchmarks/text.py bleu     # fast BLEU vs NLTK: equality and speed ratio
+    ... --tiny                                        # every step with tiny models, to check the script runs
 
-Each GAN starts from the same MLE pre-trained generator (the MLE run itself), so "GAN vs MLE" is
-"the adversarial phase vs stopping after pre-training". Every figure is printed with the wall
-time; results also go to ``--out`` (JSON, the markdown tables and the PNG curves).
+The GANs with the MLE generator (SeqGAN, RelGAN-, TextGAN-style) start from the MLE run's
+generator, so "GAN vs MLE" is "the adversarial phase vs stopping after pre-training"; LeakGAN and
+MaskGAN have their own generators (manager-worker, seq2seq) and run their own MLE pre-training of
+the same length. MaskGAN is also scored on filling in held-out sentences (BLEU of the filled
+spans, their perplexity under the MLE run). Every figure is printed with the wall time; results
+also go to ``--out`` (JSON, the markdown tables and the PNG curves).
 """
 from __future__ import annotations
 
@@ -28,8 +33,10 @@ from ganforge.text.models import model_defaults
 from ganforge.text.oracle import nll_oracle
 from ganforge.text.task import TextTrainer
 
-GANS = ("seqgan", "relgan", "textgan")
+GANS = ("seqgan", "relgan", "textgan", "leakgan", "maskgan")
+OWN_GENERATOR = ("leakgan", "maskgan")   # not an LSTMGenerator: pre-trained by their own MLE phase
 ARGS = argparse.Namespace(lr_d=None)
+LENGTH_BUCKETS = ((0, 20), (21, 25), (26, 30), (31, 35), (36, 100))
 
 
 def config(name: str, data: dict, model: dict, train: dict) -> TextRunConfig:
@@ -39,8 +46,16 @@ def config(name: str, data: dict, model: dict, train: dict) -> TextRunConfig:
     return from_dict(TextRunConfig, merged)
 
 
+def adversarial_steps(args) -> dict:
+    return {"seqgan": args.seqgan_steps, "relgan": args.relaxed_steps, "textgan": args.relaxed_steps,
+            "leakgan": args.leakgan_steps, "maskgan": args.maskgan_steps}
+
+
 def train(name, corpus, runs: Path, data, model, train_cfg, init=None) -> TextTrainer:
     t0 = time.time()
+    if name in OWN_GENERATOR:
+        init = None
+        train_cfg = {**train_cfg, "pretrain_steps": ARGS.pretrain_steps}
     extra = {"init_generator": str(init), "pretrain_steps": 0} if init else {}
     if init and ARGS.lr_d:
         extra["lr_d"] = ARGS.lr_d
@@ -54,7 +69,7 @@ def train(name, corpus, runs: Path, data, model, train_cfg, init=None) -> TextTr
 
 
 def oracle_experiment(args) -> dict:
-    data = {"name": "oracle"}
+    data = {"name": "oracle", **({"oracle_samples": args.limit} if args.limit else {})}
     model = {"emb_dim": 32, "hidden_dim": 32, "rollouts": args.rollouts}  # SeqGAN's generator size
     common = {"batch_size": 64, "threads": args.threads, "log_every": 25, "sample_every": 500,
               "checkpoint_every": 100000, "eval_samples": 2000, "seed": 0}
@@ -79,7 +94,7 @@ def oracle_experiment(args) -> dict:
         results[f"mle T={temp}"] = {"nll_oracle": nll_oracle(oracle, samples),
                                     "nll_gen": float("nan")}
         print(f"[mle T={temp}] NLL_oracle {results[f'mle T={temp}']['nll_oracle']:.3f}", flush=True)
-    steps = {"seqgan": args.seqgan_steps, "relgan": args.relaxed_steps, "textgan": args.relaxed_steps}
+    steps = adversarial_steps(args)
     for name in args.models:
         gan = train(name, corpus, runs, data, model, {**common, "d_pretrain_steps": args.d_pretrain_steps,
                                                      "steps": steps[name]}, init=runs / "mle")
@@ -91,8 +106,8 @@ def oracle_experiment(args) -> dict:
     return {"results": results, "wall_s": wall, "args": vars(args)}
 
 
-def coco_experiment(args) -> dict:
-    data = {"name": "coco", "dir": args.data_dir, "max_len": 32}
+def coco_experiment(args, part: str = "coco") -> dict:
+    data = {"name": part, "dir": args.data_dir, "max_len": 50 if part == "emnlp" else 32, "limit": args.limit}
     model = {"emb_dim": args.hidden, "hidden_dim": args.hidden, "rollouts": args.rollouts}
     common = {"batch_size": 64, "threads": args.threads, "log_every": 25, "sample_every": 250,
               "checkpoint_every": 100000, "seed": 0}
@@ -100,10 +115,10 @@ def coco_experiment(args) -> dict:
     corpus = load_corpus(from_dict(TextRunConfig, {"data": data}).data)
     for note in corpus.notes:
         print("note:", note)
-    runs = Path(args.out) / "coco-runs"
-    steps = {"seqgan": args.seqgan_steps, "relgan": args.relaxed_steps, "textgan": args.relaxed_steps}
+    runs = Path(args.out) / f"{part}-runs"
+    steps = adversarial_steps(args)
     refs = corpus.test_sentences
-    table, curves = [], {}
+    table, curves, by_length, fills = [], {}, {}, {}
     for name in ["mle", *args.models]:  # each model is scored as soon as it is trained: partial results survive
         if name == "mle":
             tr = train("mle", corpus, runs, data, model, {**common, "pretrain_steps": args.pretrain_steps})
@@ -115,6 +130,10 @@ def coco_experiment(args) -> dict:
         at_one = next(r for r in curves[name] if r["temperature"] == 1.0)
         table.append({"model": f"{name} (step {tr.step})", **{k: v for k, v in at_one.items() if k != "temperature"},
                       "nll_gen": nll_gen(tr.task.G, corpus.test)})
+        by_length[name] = length_report(tr.task.G, corpus, refs, args.samples)
+        if name == "maskgan":
+            fills[name] = maskgan_fills(runs, corpus, args.samples)
+            print(f"[maskgan] fills of held-out sentences: {fills[name]}", flush=True)
         print(f"[{name}] evaluated in {time.time() - t1:.0f} s: " +
               " ".join(f"{k}={v:.3f}" for k, v in table[-1].items() if k != "model"), flush=True)
         for r in curves[name]:
@@ -126,14 +145,62 @@ def coco_experiment(args) -> dict:
             "nll_gen"]
     wall = time.time() - t0
     out = Path(args.out)
-    plot = plot_curves(curves, out / "coco_quality_diversity.png", x="self_bleu4", y="bleu4",
-                       title="COCO: BLEU-4 vs self-BLEU-4 over temperature")
-    print(f"\nCOCO experiment, wall time {wall / 60:.1f} min on {torch.get_num_threads()} threads; "
+    plot = plot_curves(curves, out / f"{part}_quality_diversity.png", x="self_bleu4", y="bleu4",
+                       title=f"{part.upper()}: BLEU-4 vs self-BLEU-4 over temperature")
+    print(f"\n{part.upper()} experiment, wall time {wall / 60:.1f} min on {torch.get_num_threads()} threads; "
           f"{args.samples} samples per model and temperature; curve: {plot}")
     print(markdown_table(table, cols))
-    result = {"table": table, "curves": curves, "wall_s": wall, "args": vars(args)}
+    result = {"table": table, "curves": curves, "by_length": by_length, "fills": fills, "wall_s": wall,
+              "args": vars(args)}
     print_curve_comparison(result)
+    print_length_gaps(by_length)
     return result
+
+
+def length_report(G, corpus, refs, samples: int) -> dict:
+    """Per sentence-length bucket: the share and BLEU-4 of generated sentences (T = 1) and NLL_gen of the test set."""
+    from ganforge.text.bleu import ReferenceTable, bleu
+    from ganforge.text.models.nets import token_mask
+
+    sentences = [corpus.decode(r).split() for r in generate(G, samples, seed=11)]
+    table = ReferenceTable(refs, 4)
+    lengths = token_mask(corpus.test, corpus.eos).sum(1) - 1
+    out = {}
+    for lo, hi in LENGTH_BUCKETS:
+        key = f"{lo}-{hi}" if hi < 100 else f"{lo}+"
+        mine = [s for s in sentences if lo <= len(s) <= hi]
+        inside = ((lengths >= lo) & (lengths <= hi)).nonzero()[:, 0]
+        out[key] = {"share": len(mine) / max(len(sentences), 1),
+                    "bleu4": bleu(mine, [], (4,), table)[4] if mine else None,
+                    "nll_gen": nll_gen(G, corpus.test[inside]) if len(inside) else None}
+    return out
+
+
+def print_length_gaps(by_length: dict) -> None:
+    """Each model minus MLE per length bucket: BLEU-4 of its sentences and NLL_gen of the test sentences."""
+    if "mle" not in by_length:
+        return
+    rows = []
+    for name, buckets in by_length.items():
+        for key, v in buckets.items():
+            base = by_length["mle"][key]
+            gap = {m: (None if v[m] is None or base[m] is None else v[m] - base[m]) for m in ("bleu4", "nll_gen")}
+            rows.append({"model": name, "length": key, "share": v["share"], "bleu4": v["bleu4"] if v["bleu4"] is not
+                         None else "-", "bleu4_gap": "-" if gap["bleu4"] is None else gap["bleu4"], "nll_gen": "-" if
+                         v["nll_gen"] is None else v["nll_gen"], "nll_gen_gap": "-" if gap["nll_gen"] is None else
+                         gap["nll_gen"]})
+    print("\nBy sentence length (tokens): share and BLEU-4 of generated sentences at T = 1, NLL_gen of the test "
+          "sentences of that length; gaps are the model minus MLE (BLEU-4: higher is better, NLL: lower)")
+    print(markdown_table(rows, ["model", "length", "share", "bleu4", "bleu4_gap", "nll_gen", "nll_gen_gap"]))
+
+
+def maskgan_fills(runs: Path, corpus, samples: int) -> dict:
+    """MaskGAN filling held-out sentences: BLEU of the filled spans, their perplexity under the MLE run."""
+    from ganforge.text.fill_scores import fill_report
+    from ganforge.text.sampling import LoadedTextGenerator
+
+    g, lm = LoadedTextGenerator.load(runs / "maskgan"), LoadedTextGenerator.load(runs / "mle")
+    return fill_report(g, corpus.test, samples, seed=0, lm=lm)
 
 
 def print_curve_comparison(result: dict) -> None:
@@ -206,7 +273,7 @@ def bleu_experiment(args) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("part", choices=("oracle", "coco", "coco-report", "bleu"),
+    p.add_argument("part", choices=("oracle", "coco", "coco-report", "emnlp", "bleu"),
                    help="coco-report: re-print the tables and the curve of the last coco run (no training)")
     p.add_argument("--out", default="benchmarks/results/text")
     p.add_argument("--data-dir", help="folder with image_coco.txt (default: $GANFORGE_DATA/text)")
@@ -216,6 +283,11 @@ def main() -> None:
     p.add_argument("--d-pretrain-steps", type=int, default=200)
     p.add_argument("--seqgan-steps", type=int, default=50)
     p.add_argument("--relaxed-steps", type=int, default=300, help="adversarial steps of RelGAN / TextGAN")
+    p.add_argument("--leakgan-steps", type=int, default=50)
+    p.add_argument("--maskgan-steps", type=int, default=300)
+    p.add_argument("--limit", type=int, default=0, help="use only the first N training sentences (0 = all)")
+    p.add_argument("--tiny", action="store_true", help="tiny models, steps and samples: checks that the script "
+                   "runs (seconds to minutes), measures nothing")
     p.add_argument("--rollouts", type=int, default=8)
     p.add_argument("--hidden", type=int, default=32, help="COCO generator embedding and LSTM size")
     p.add_argument("--lr-d", type=float, help="discriminator learning rate of every GAN (default: each model's own)")
@@ -223,13 +295,23 @@ def main() -> None:
     p.add_argument("--temperatures", type=float, nargs="+", default=[0.7, 0.8, 0.9, 1.0, 1.2])
     p.add_argument("--nltk-hyps", type=int, default=20)
     args = p.parse_args()
+    if args.tiny:
+        for key, value in {"pretrain_steps": 3, "d_pretrain_steps": 1, "seqgan_steps": 1, "relaxed_steps": 2,
+                           "leakgan_steps": 1, "maskgan_steps": 2, "rollouts": 1, "hidden": 8, "samples": 30,
+                           "limit": args.limit or 200, "temperatures": [0.8, 1.0, 1.2]}.items():
+            setattr(args, key, value)
+        import tempfile
+
+        args.out = tempfile.mkdtemp(prefix="ganforge-text-tiny-")   # nothing of a check run lands in the repository
+        print(f"--tiny: results in {args.out}")
     global ARGS
     ARGS = args
     torch.set_num_threads(args.threads)
     if args.part == "coco-report":
         coco_report(args)
         return
-    result = {"oracle": oracle_experiment, "coco": coco_experiment, "bleu": bleu_experiment}[args.part](args)
+    result = {"oracle": oracle_experiment, "coco": coco_experiment, "bleu": bleu_experiment,
+              "emnlp": lambda a: coco_experiment(a, "emnlp")}[args.part](args)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{args.part}.json").write_text(json.dumps(result, indent=2, default=str))

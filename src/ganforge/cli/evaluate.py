@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
     p.add_argument("--ref", help="mnist:test, fashion-mnist:train, embedded, an image folder, an .npz of images or "
                                  "saved statistics (default mnist:test); for a .txt source a .txt of references")
     p.add_argument("--metrics", help="comma list; images: fid, kid, is, pr, dc (default all); "
-                                      "text runs: bleu, self_bleu, nll, curve (default all); "
+                                      "text runs: bleu, self_bleu, nll, curve, ngrams, fill (MaskGAN) (default bleu, self_bleu, nll, curve); "
                                       ".txt files: bleu, self_bleu, corpus_bleu (default bleu,self_bleu)")
     p.add_argument("--n", type=int, help="number of generated samples (default: images 10000, text 2000)")
     p.add_argument("--temperature", type=float, default=1.0, help="text runs: softmax temperature of the samples")
@@ -40,6 +40,7 @@ def add_parser(sub) -> None:
                         "protocol card records it. Channel counts must still match (default: no resizing; "
                         "another size is an error)")
     p.add_argument("--data-dir", help="folder holding the reference data files (default: $GANFORGE_DATA)")
+    p.add_argument("--lm", help="text runs: an MLE run whose perplexity scores MaskGAN fills (metric fill)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--kid-subsets", type=int, default=100)
     p.add_argument("--kid-subset-size", type=int, default=1000)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from ganforge.errors import GanforgeError
 from ganforge.family import family_of_run
 
 
@@ -16,6 +17,8 @@ def add_parser(sub) -> None:
     p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (text models)")
     p.add_argument("--top-k", type=int, default=0, help="sample from the k most likely tokens (text models)")
     p.add_argument("--prompt", help="prefix to continue (text models)")
+    p.add_argument("--fill", help='text with blanks to fill in, one word per ___ (MaskGAN runs), e.g. '
+                                  '"a man riding a ___ on the ___"')
     p.add_argument("--out", help="grid.png, a folder, or samples.npz (images); a .txt file (text)")
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=sample)
@@ -32,7 +35,11 @@ def add_parser(sub) -> None:
 
 
 def sample(args: argparse.Namespace) -> int:
-    return family_of_run(args.run).sample_command(args)
+    family = family_of_run(args.run)
+    if getattr(args, "fill", None) is not None and family.name != "text":
+        raise GanforgeError(f"--fill fills in the blanks of a sentence with a maskgan run; this is a {family.name} "
+                            "run, sample it without --fill")
+    return family.sample_command(args)
 
 
 def interpolate(args: argparse.Namespace) -> int:

@@ -14,10 +14,11 @@ from ganforge.engine.config import LoopConfig
 
 @dataclass
 class TextDataConfig:
-    name: str = option("coco", choices=("coco", "oracle", "file"),
-                       help="coco (image_coco.txt / image_coco_test.txt), oracle (synthetic LSTM oracle) "
-                       "or file (any UTF-8 text, one sentence per line)")
-    dir: Optional[str] = option(None, help="folder holding the COCO files (default: $GANFORGE_DATA/text)")
+    name: str = option("coco", choices=("coco", "emnlp", "oracle", "file"),
+                       help="coco (image_coco.txt / image_coco_test.txt), emnlp (emnlp_news.txt: first 9,000 "
+                       "lines train, last 1,000 test; long sentences, use max_len 50), oracle (synthetic LSTM "
+                       "oracle) or file (any UTF-8 text, one sentence per line)")
+    dir: Optional[str] = option(None, help="folder holding the COCO / EMNLP files (default: $GANFORGE_DATA/text)")
     path: Optional[str] = option(None, help="training text file (name=file)")
     test_path: Optional[str] = option(None, help="held-out text file for BLEU / NLL_gen (name=file; optional)")
     max_len: int = option(32, min=1, help="longest sentence in tokens (an <eos> is added)")
@@ -48,6 +49,21 @@ class TextModelConfig:
                                     "(RelGAN, TextGAN); annealed exponentially from 1")
     mmd_bandwidths: List[float] = field(default_factory=lambda: [1.0, 4.0, 16.0],
                                         metadata={"help": "Gaussian kernel widths of the feature MMD (TextGAN)"})
+    goal_size: int = option(16, min=1, help="LeakGAN: size k of the worker's goal embedding w_t")
+    step_size: int = option(4, min=1, help="LeakGAN: c, the manager's horizon in tokens (goals summed over the "
+                            "last c steps, roll-out rewards every c tokens)")
+    mle_every: int = option(5, min=0, help="LeakGAN: every N-th adversarial generator step is an MLE step on real "
+                            "sentences (interleaved training; 0 = off)")
+    reward_delta: float = option(16.0, min=0.0, help="LeakGAN: delta of the rank-rescaled rewards "
+                                 "sigmoid(delta * (0.5 - rank / B)) (0 = raw roll-out rewards)")
+    mask_rate: float = option(0.5, min=0.0, max=1.0, help="MaskGAN: share of each sentence's words masked as one "
+                              "contiguous span at the end of the ramp")
+    mask_rate_start: float = option(0.1, min=0.0, max=1.0, help="MaskGAN: the mask rate the adversarial phase "
+                                    "starts from (ramped linearly to mask_rate); MLE pre-training draws rates "
+                                    "between the two")
+    full_mask_share: float = option(0.2, min=0.0, max=1.0, help="MaskGAN: share of sentences masked whole, so the "
+                                    "model also writes sentences from nothing (sampling, NLL_gen)")
+    discount: float = option(0.9, min=0.0, max=1.0, help="MaskGAN: discount of the returns over filled tokens")
 
 
 @dataclass

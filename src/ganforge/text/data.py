@@ -1,4 +1,7 @@
-"""Text data: UTF-8 files of one sentence per line, the COCO captions benchmark and the synthetic oracle.
+"""Text data: UTF-8 files of one sentence per line, the COCO captions and EMNLP news benchmarks, the synthetic oracle.
+
+EMNLP news (``emnlp_news.txt``, 10,000 sentences of 21-48 tokens) comes as one file; it is split
+deterministically by position: the first 9,000 lines train, the last 1,000 are the test set.
 
 A corpus holds int64 tensors ``[N, max_len + 1]``: the tokens, one ``<eos>``, then ``<pad>``. The
 raw test sentences (whitespace tokens) are kept as well: BLEU compares generated text with them,
@@ -20,6 +23,7 @@ from ganforge.text.config import TextDataConfig
 from ganforge.text.vocab import BOS, EOS, PAD, Vocab
 
 COCO_TRAIN, COCO_TEST = "image_coco.txt", "image_coco_test.txt"
+EMNLP, EMNLP_TEST_LINES = "emnlp_news.txt", 1000   # the last 1,000 lines of emnlp_news.txt are its test set
 
 
 @dataclass
@@ -98,28 +102,42 @@ def encode(sentences: List[List[str]], vocab: Vocab, seq_len: int) -> torch.Tens
 
 
 def coco_dir(cfg: TextDataConfig) -> Path:
+    """The folder of the named benchmark files: ``data.dir`` or ``$GANFORGE_DATA/text``."""
     if cfg.dir:
         return Path(cfg.dir)
     root = os.environ.get("GANFORGE_DATA")
+    first = EMNLP if cfg.name == "emnlp" else COCO_TRAIN
     if not root:
-        raise DataError("the COCO captions need a data folder: pass --data-dir FOLDER (holding "
-                        f"{COCO_TRAIN} and {COCO_TEST}) or set GANFORGE_DATA to a folder with text/{COCO_TRAIN}")
+        raise DataError(f"the {cfg.name} data set needs a data folder: pass --data-dir FOLDER (holding {first}) or "
+                        f"set GANFORGE_DATA to a folder with text/{first}")
     return Path(root) / "text"
 
 
 def text_files(cfg: TextDataConfig) -> Tuple[Path, Optional[Path]]:
-    if cfg.name == "coco":
+    if cfg.name in ("coco", "emnlp"):
+        first, second = (COCO_TRAIN, COCO_TEST) if cfg.name == "coco" else (EMNLP, None)
         folder = coco_dir(cfg)
-        if not (folder / COCO_TRAIN).is_file() and (folder / "text" / COCO_TRAIN).is_file():
+        if not (folder / first).is_file() and (folder / "text" / first).is_file():
             folder = folder / "text"
-        if not (folder / COCO_TRAIN).is_file():
-            raise DataError(f"{folder} has no {COCO_TRAIN}; pass --data-dir pointing at the folder with "
-                            f"{COCO_TRAIN} and {COCO_TEST}")
-        test = folder / COCO_TEST
-        return folder / COCO_TRAIN, test if test.is_file() else None
+        if not (folder / first).is_file():
+            raise DataError(f"{folder} has no {first}; pass --data-dir pointing at the folder with "
+                            + (f"{COCO_TRAIN} and {COCO_TEST}" if second else first))
+        if second is None:
+            return folder / first, None
+        test = folder / second
+        return folder / first, test if test.is_file() else None
     if not cfg.path:
         raise DataError("data.name=file needs a training file: pass --data PATH.txt or --set data.path=PATH")
     return Path(cfg.path), Path(cfg.test_path) if cfg.test_path else None
+
+
+def emnlp_split(path: Path) -> Tuple[List[List[str]], List[List[str]]]:
+    """EMNLP news split by position: every line but the last 1,000 trains, the last 1,000 are the test set."""
+    sentences = read_sentences(path)
+    if len(sentences) <= EMNLP_TEST_LINES:
+        raise DataError(f"{path} has {len(sentences)} sentences; the EMNLP split keeps the last {EMNLP_TEST_LINES} "
+                        "for testing and needs more, use the full emnlp_news.txt")
+    return sentences[:-EMNLP_TEST_LINES], sentences[-EMNLP_TEST_LINES:]
 
 
 def oov_note(sentences: List[List[str]], vocab: Vocab, what: str, notes: List[str]) -> None:
@@ -140,7 +158,11 @@ def load_corpus(cfg: TextDataConfig, vocab: Optional[Vocab] = None) -> TextCorpu
         return load_oracle(cfg)
     notes: List[str] = []
     train_path, test_path = text_files(cfg)
-    train_s = read_sentences(train_path)
+    test_raw = test = None
+    if cfg.name == "emnlp":
+        train_s, test_raw = emnlp_split(train_path)
+    else:
+        train_s = read_sentences(train_path)
     if cfg.limit:
         train_s = train_s[:cfg.limit]
     train_s = fit_length(train_s, cfg.max_len, cfg.long_lines, str(train_path), notes)
@@ -149,16 +171,17 @@ def load_corpus(cfg: TextDataConfig, vocab: Optional[Vocab] = None) -> TextCorpu
     else:
         oov_note(train_s, vocab, str(train_path), notes)
     seq_len = cfg.max_len + 1
-    test_raw = test = None
     if test_path is not None:
         test_raw = read_sentences(test_path)
+    if test_raw is not None:
+        what = f"{test_path}" if test_path is not None else f"{train_path} (last {EMNLP_TEST_LINES} lines)"
         test_s = fit_length(test_raw, cfg.max_len, "truncate" if cfg.long_lines == "drop" else
-                            cfg.long_lines, str(test_path), notes)
-        oov_note(test_s, vocab, str(test_path), notes)
+                            cfg.long_lines, what, notes)
+        oov_note(test_s, vocab, what, notes)
         test = encode(test_s, vocab, seq_len)
-    name = "coco" if cfg.name == "coco" else train_path.name
+    name = cfg.name if cfg.name in ("coco", "emnlp") else train_path.name
     # BLEU references are the raw test sentences, whole: only the NLL_gen tensor is cut to max_len
-    return TextCorpus(name, encode(train_s, vocab, seq_len), test, test_raw if test_path else None, vocab, seq_len, BOS, EOS, notes=notes)
+    return TextCorpus(name, encode(train_s, vocab, seq_len), test, test_raw, vocab, seq_len, BOS, EOS, notes=notes)
 
 
 def load_oracle(cfg: TextDataConfig) -> TextCorpus:

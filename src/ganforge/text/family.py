@@ -1,8 +1,10 @@
-"""The text family's command glue: ``ganforge train|sample|eval`` for MLE, SeqGAN, RelGAN- and TextGAN-style models.
+"""The text family's command glue: ``ganforge train|sample|eval`` for MLE, SeqGAN, LeakGAN, MaskGAN, RelGAN- and
+TextGAN-style models.
 
-    ganforge train seqgan --data coco [--data-dir FOLDER]      # or --data oracle, or --data my.txt
+    ganforge train seqgan --data coco [--data-dir FOLDER]      # or --data emnlp, --data oracle, --data my.txt
     ganforge sample RUN --n 20 --temperature 0.8 --top-k 50 --prompt "a man"
-    ganforge eval RUN --metrics bleu,self_bleu,nll,curve
+    ganforge sample MASKGAN_RUN --n 5 --fill "a man riding a ___ on the ___"
+    ganforge eval RUN --metrics bleu,self_bleu,nll,curve[,ngrams][,fill --lm MLE_RUN]
 
 For text models ``--steps`` is the number of adversarial generator steps (for ``mle`` the number of
 MLE steps); the phases' other lengths are config keys (``train.pretrain_steps``,
@@ -22,13 +24,15 @@ from ganforge.errors import GanforgeError
 from ganforge.family import Family, register_family
 from ganforge.text.config import TextRunConfig
 
-METRICS = ("bleu", "self_bleu", "nll", "curve")
+METRICS = ("bleu", "self_bleu", "nll", "curve", "ngrams", "fill")
+DEFAULT_METRICS = ("bleu", "self_bleu", "nll", "curve")
+LONG_TEXT_MAX_LEN = 50   # --data emnlp: sentences of up to 48 tokens
 
 
 @register_family
 class TextFamily(Family):
     name = "text"
-    description = "text GANs: MLE, SeqGAN, RelGAN- and TextGAN-style sentence generators"
+    description = "text GANs: MLE, SeqGAN, LeakGAN, MaskGAN (fill in blanks), RelGAN- and TextGAN-style"
     config_class = TextRunConfig
     train_flags: Dict[str, str] = {}
     sample_suffix = ".txt"
@@ -49,8 +53,10 @@ class TextFamily(Family):
 
         out: Dict[str, Any] = {"model": {"name": args.model}, "data": {}, "train": shared_train_keys(args)}
         if args.data:
-            if args.data in ("coco", "oracle"):
+            if args.data in ("coco", "emnlp", "oracle"):
                 out["data"]["name"] = args.data
+                if args.data == "emnlp":
+                    out["data"]["max_len"] = LONG_TEXT_MAX_LEN
             else:
                 out["data"].update({"name": "file", "path": args.data})
         if args.data_dir:
@@ -97,8 +103,15 @@ class TextFamily(Family):
     def sample_command(self, args: argparse.Namespace) -> int:
         from ganforge.family import load
 
+        fill = getattr(args, "fill", None)
+        if fill is not None and args.prompt:
+            raise GanforgeError("--fill and --prompt do not go together; put the start into the --fill text")
         g = load(args.run, device=args.device)
-        lines = g.sample(args.n, temperature=args.temperature, top_k=args.top_k, prompt=args.prompt, seed=args.seed)
+        if fill is not None:
+            lines = g.fill(fill, args.n, temperature=args.temperature, top_k=args.top_k, seed=args.seed)
+        else:
+            lines = g.sample(args.n, temperature=args.temperature, top_k=args.top_k, prompt=args.prompt,
+                             seed=args.seed)
         if args.out:
             out = g.save(lines, args.out)
             print(f"wrote {len(lines)} sentences of {g.source} (step {g.step}) to {out}")
@@ -117,14 +130,22 @@ def evaluate_text(args: argparse.Namespace) -> int:
     from ganforge.text.data import load_corpus
     from ganforge.text.metrics import (bleu_report, generate, markdown_table, nll_gen, plot_curves, quality_diversity)
     from ganforge.text.oracle import nll_oracle
-    from ganforge.text.sampling import LoadedTextGenerator
+    from ganforge.text.fill_scores import fill_report, ngram_report
+    from ganforge.text.sampling import FILL_MODELS, LoadedTextGenerator
     from ganforge.engine.run_folder import find_checkpoint, run_folder_of
 
-    wanted = [m.strip() for m in (args.metrics or ",".join(METRICS)).split(",") if m.strip()]
+    wanted = [m.strip() for m in (args.metrics or ",".join(DEFAULT_METRICS)).split(",") if m.strip()]
     unknown = [m for m in wanted if m not in METRICS]
     if unknown:
         raise GanforgeError(f"unknown text metric {unknown[0]!r}; choose from {', '.join(METRICS)}")
     g = LoadedTextGenerator.load(args.run, device=getattr(args, "device", "cpu"))
+    if "fill" in wanted and g.meta.get("model") not in FILL_MODELS:
+        raise GanforgeError(f"metric fill scores the fill-ins of maskgan runs; this is a {g.meta.get('model')} run "
+                            "(drop fill from --metrics)")
+    lm = LoadedTextGenerator.load(args.lm) if "fill" in wanted and getattr(args, "lm", None) else None
+    if "fill" in wanted and lm is None:
+        print("note: fill_perplexity is left out: pass --lm MLE_RUN (an mle run on the same data) to score the "
+              "fills' perplexity", file=sys.stderr)
     run = run_folder_of(find_checkpoint(args.run))
     run_dir, cfg_dict = run.path, run.config_dict()
     if args.data_dir:
@@ -146,6 +167,13 @@ def evaluate_text(args: argparse.Namespace) -> int:
             result["nll_gen"] = nll_gen(g.generator, corpus.test)
         if corpus.oracle is not None:
             result["nll_oracle"] = nll_oracle(corpus.oracle, tokens)
+    if "ngrams" in wanted:
+        result.update(ngram_report(sentences, refs))
+    if "fill" in wanted:
+        if corpus.test is None:
+            raise GanforgeError("metric fill masks and fills held-out sentences; this run's data has no test set "
+                                "(set data.test_path)")
+        result.update(fill_report(g, corpus.test, n, seed=args.seed, lm=lm))
     out = Path(args.out) if args.out else run_dir / "eval"
     out.mkdir(parents=True, exist_ok=True)
     print(markdown_table([{k: v for k, v in result.items() if isinstance(v, float) and k != "temperature"}],
@@ -167,4 +195,4 @@ def evaluate_text(args: argparse.Namespace) -> int:
 
 
 # what the text family adds to the metrics core: BLEU and self-BLEU, and scoring plain text files
-from ganforge.text import scores  # noqa: E402,F401
+from ganforge.text import fill_scores, scores  # noqa: E402,F401

@@ -95,8 +95,9 @@ class TextTask(Task):
         t = self.cfg.train
         if phase == "pretrain_g":
             def mle(i: int) -> torch.Tensor:
-                loss = self.G.nll(self.trim(self.batch(step)))
-                self.stats.report("pretrain_g/nll", loss)
+                loss, extra = self.model.mle_loss(self.trim(self.batch(step)))
+                for name, value in extra.items():
+                    self.stats.report(f"pretrain_g/{name}", value)
                 return loss
 
             return [Update("g", "generator", "optim_mle", mle, clip=t.grad_clip)]
@@ -106,11 +107,12 @@ class TextTask(Task):
         progress = index / max(self.lengths["adversarial"] - 1, 1)
 
         def d(i: int) -> torch.Tensor:
-            ctx = AdversarialContext(self.batch(step * t.d_steps + i), self.per_rank, progress)
+            ctx = AdversarialContext(self.batch(step * t.d_steps + i), self.per_rank, progress, index)
             return self.d_loss("adversarial", *self.model.discriminator_loss(ctx))
 
         def g(i: int) -> torch.Tensor:
-            loss, extra = self.model.generator_loss(AdversarialContext(self.batch(step), self.per_rank, progress))
+            loss, extra = self.model.generator_loss(AdversarialContext(self.batch(step), self.per_rank, progress,
+                                                                       index))
             self.stats.report("adversarial/g_loss", loss)
             for name, value in extra.items():
                 self.stats.report(f"adversarial/{name}", value)

@@ -39,6 +39,7 @@ from ganforge.web.training import Launcher, training_routes
 from ganforge.web.lab import DATASETS as LAB_DATASETS
 from ganforge.web.rate import RateService, rate_routes
 from ganforge.web.translate import translate_routes
+from ganforge.web.fill import fill_routes
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 256 * 1024
@@ -242,6 +243,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         *rate_routes(rating),
         *training_routes(runs, launcher),
         *dissect_routes(runs),
+        *fill_routes(runs),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     if allowed_hosts is None and token is None:

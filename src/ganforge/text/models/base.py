@@ -27,6 +27,7 @@ class AdversarialContext:
     real: torch.Tensor          # a batch of real sequences [B, T]
     batch_size: int
     progress: float             # 0 at the first adversarial step, 1 at the last
+    index: int = 0              # the adversarial step's index within its phase
 
 
 class TextModel(nn.Module):
@@ -37,10 +38,19 @@ class TextModel(nn.Module):
     def __init__(self, cfg: TextModelConfig, vocab_size: int, seq_len: int, start_token: int, eos: Optional[int]):
         super().__init__()
         self.cfg = cfg
-        self.generator = LSTMGenerator(vocab_size, cfg.emb_dim, cfg.hidden_dim, seq_len, start_token, eos)
-        self.discriminator = CNNDiscriminator(vocab_size, seq_len, cfg.d_emb_dim, cfg.d_filter_sizes,
-                                              cfg.d_num_filters, cfg.d_dropout) if self.adversarial else None
+        self.generator = self.build_generator(vocab_size, seq_len, start_token, eos)
+        self.discriminator = self.build_discriminator(vocab_size, seq_len) if self.adversarial else None
         self.init_weights()
+
+    def build_generator(self, vocab_size: int, seq_len: int, start_token: int, eos: Optional[int]) -> nn.Module:
+        """The generator (an LSTM language model unless a model says otherwise)."""
+        return LSTMGenerator(vocab_size, self.cfg.emb_dim, self.cfg.hidden_dim, seq_len, start_token, eos)
+
+    def build_discriminator(self, vocab_size: int, seq_len: int) -> nn.Module:
+        """SeqGAN's CNN discriminator unless a model says otherwise."""
+        cfg = self.cfg
+        return CNNDiscriminator(vocab_size, seq_len, cfg.d_emb_dim, cfg.d_filter_sizes, cfg.d_num_filters,
+                                cfg.d_dropout)
 
     def init_weights(self) -> None:
         """N(0, 0.1) generator weights as in SeqGAN / Texygen; torch defaults for the discriminator."""
@@ -63,6 +73,11 @@ class TextModel(nn.Module):
         return self.classifier_loss(real, self.fake_tokens(len(real)))
 
     # -------------------------------------------------------------- what each model defines
+    def mle_loss(self, real: torch.Tensor):
+        """(loss, dict of statistics) of one maximum-likelihood step on real sentences: the generator's NLL."""
+        loss = self.generator.nll(real)
+        return loss, {"nll": loss}
+
     def discriminator_loss(self, ctx: AdversarialContext):
         """(loss, real logits, fake logits) of one adversarial discriminator step."""
         return self.pretrain_discriminator_loss(ctx.real)

@@ -50,6 +50,35 @@ def pick(logits: torch.Tensor, temperature: float = 1.0, top_k: int = 0,
     return torch.searchsorted(cdf, u, right=True).clamp_(max=logits.shape[-1] - 1)[:, 0]
 
 
+def run_lstm(lstm: nn.LSTM, x: torch.Tensor, state: Optional[State]) -> Tuple[torch.Tensor, State]:
+    """Any of the family's LSTMs. Under CPU autocast it runs in fp32 (oneDNN has no bf16 LSTM on CPUs without
+    native bf16, and the recurrence is the precision-sensitive part); the layers around it keep the autocast
+    precision."""
+    if x.device.type == "cpu" and torch.is_autocast_enabled("cpu"):
+        with torch.autocast("cpu", enabled=False):
+            return lstm(x.float(), None if state is None else tuple(s.float() for s in state))
+    return lstm(x, state)
+
+
+def sequence_nll(logits: torch.Tensor, tokens: torch.Tensor, mask: torch.Tensor,
+                 per_sentence: bool = False) -> torch.Tensor:
+    """Negative log-likelihood of ``tokens`` under ``logits`` over the positions of ``mask``: the mean per
+    counted token, or one sum per sentence."""
+    logp = F.log_softmax(logits.float(), -1).gather(-1, tokens[..., None])[..., 0]
+    if per_sentence:
+        return -(logp * mask).sum(1)
+    return -(logp * mask).sum() / mask.sum().clamp_min(1.0)
+
+
+def feature_width(seq_len: int, filter_sizes: Sequence[int], num_filters: int) -> int:
+    """The size of :class:`CNNDiscriminator`'s feature vector (filters wider than the sentence are dropped)."""
+    return num_filters * len(conv_sizes(seq_len, filter_sizes))
+
+
+def conv_sizes(seq_len: int, filter_sizes: Sequence[int]) -> List[int]:
+    return [k for k in filter_sizes if k <= seq_len] or [min(filter_sizes)]
+
+
 class LSTMGenerator(nn.Module):
     def __init__(self, vocab_size: int, emb_dim: int, hidden_dim: int, seq_len: int, start_token: int,
                  eos: Optional[int] = None, pad: int = 0):
@@ -73,21 +102,18 @@ class LSTMGenerator(nn.Module):
         return self.out(hidden[:, 0]), state
 
     def recur(self, x: torch.Tensor, state: Optional[State]) -> Tuple[torch.Tensor, State]:
-        """The LSTM. Under CPU autocast it runs in fp32 (oneDNN has no bf16 LSTM on CPUs without native bf16,
-        and the recurrence is the precision-sensitive part); the output layer and the discriminator still
-        run in the autocast precision."""
-        if x.device.type == "cpu" and torch.is_autocast_enabled("cpu"):
-            with torch.autocast("cpu", enabled=False):
-                return self.lstm(x.float(), None if state is None else tuple(s.float() for s in state))
-        return self.lstm(x, state)
+        """The LSTM (in fp32 under CPU autocast, see :func:`run_lstm`)."""
+        return run_lstm(self.lstm, x, state)
 
     def nll(self, tokens: torch.Tensor, per_sentence: bool = False) -> torch.Tensor:
         """Negative log-likelihood per token (mean over counted tokens), or one sum per sentence."""
-        logp = F.log_softmax(self(tokens).float(), -1).gather(-1, tokens[..., None])[..., 0]
-        mask = token_mask(tokens, self.eos)
-        if per_sentence:
-            return -(logp * mask).sum(1)
-        return -(logp * mask).sum() / mask.sum()
+        return sequence_nll(self(tokens), tokens, token_mask(tokens, self.eos), per_sentence)
+
+    @staticmethod
+    def repeat_state(state: State, k: int) -> State:
+        """The state of every row repeated ``k`` times (row ``i`` of copy ``j`` at ``j * B + i``), for roll-outs."""
+        h, c = state
+        return h.repeat(1, k, 1), c.repeat(1, k, 1)
 
     def states_along(self, tokens: torch.Tensor) -> List[State]:
         """The LSTM state after reading the start token and tokens[:, :t], for t = 0 .. T-1."""
@@ -171,7 +197,7 @@ class CNNDiscriminator(nn.Module):
     def __init__(self, vocab_size: int, seq_len: int, emb_dim: int, filter_sizes: Sequence[int], num_filters: int,
                  dropout: float):
         super().__init__()
-        sizes = [k for k in filter_sizes if k <= seq_len] or [min(filter_sizes)]
+        sizes = conv_sizes(seq_len, filter_sizes)
         self.embed = nn.Embedding(vocab_size, emb_dim)
         self.convs = nn.ModuleList(nn.Conv1d(emb_dim, num_filters, k) for k in sizes)
         width = num_filters * len(sizes)

@@ -26,22 +26,27 @@ def policy_gradient_loss(logits: torch.Tensor, tokens: torch.Tensor, rewards: to
 
 @torch.no_grad()
 def rollout_rewards(generator: LSTMGenerator, score: Callable[[torch.Tensor], torch.Tensor],
-                    samples: torch.Tensor, rollouts: int) -> torch.Tensor:
+                    samples: torch.Tensor, rollouts: int, every: int = 1) -> torch.Tensor:
     """Per-token rewards ``[B, T]`` in [0, 1]: for t < T the mean score of ``rollouts`` completions of the
-    prefix ``samples[:, :t+1]``; for the last token (or a sentence's ``<eos>``) the score of the sentence."""
+    prefix ``samples[:, :t+1]``; for the last token (or a sentence's ``<eos>``) the score of the sentence.
+
+    With ``every = c > 1`` (LeakGAN) only the prefixes whose length is a multiple of c are rolled out and the
+    tokens in between take the reward of the next such prefix (or of the whole sentence)."""
     B, T = samples.shape
     rewards = torch.zeros(B, T, device=samples.device)
     states = generator.states_along(samples)
     full = score(samples)
     mask = token_mask(samples, generator.eos)
     last_needed = int(mask.sum(1).max())  # no rollouts past the longest sentence
-    for t in range(1, min(T, last_needed)):
+    end = min(T, last_needed)
+    rewards[:, end - 1:] = full[:, None]
+    for t in range(every, end, every):
         prefix = samples[:, :t].repeat(rollouts, 1)
-        h, c = states[t - 1]
-        state = (h.repeat(1, rollouts, 1), c.repeat(1, rollouts, 1))
-        completed = generator.continue_from(prefix, state)
+        completed = generator.continue_from(prefix, generator.repeat_state(states[t - 1], rollouts))
         rewards[:, t - 1] = score(completed).view(rollouts, B).mean(0)
-    rewards[:, min(T, last_needed) - 1:] = full[:, None]
+    for t in reversed(range(1, end)):
+        if t % every:
+            rewards[:, t - 1] = rewards[:, t]
     return rewards * mask
 
 

@@ -19,7 +19,7 @@ function request(action) {
 
 async function loadRuns() {
   const data = await studio.api("GET", "/api/runs");
-  const runs = data.runs.filter((r) => r.family === "image" && r.checkpoints > 0);
+  const runs = data.runs.filter((r) => (r.family === "image" || studioFill.fills(r)) && r.checkpoints > 0);
   create.runs = runs;
   if (!runs.length) {
     studio.showError("no run with a checkpoint in " + data.runs_dir + ": train one with `ganforge train --out " +
@@ -34,6 +34,8 @@ async function loadRuns() {
 }
 
 async function loadRun() {
+  const chosen = create.runs.find((r) => r.name === $("run").value);
+  if (studioFill.show(chosen, $("checkpoint"))) return;   // a MaskGAN run: the fill box instead of images
   const run = await studio.api("GET", "/api/runs/" + encodeURIComponent($("run").value) + "?since_stats=1000000000");
   const usable = run.checkpoints.filter((c) => c.ok);
   $("checkpoint").innerHTML = "";
@@ -126,9 +128,10 @@ async function downloadGif() {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("run").addEventListener("change", () => loadRun().catch((e) => studio.showError(e.message)));
-  for (const id of ["checkpoint", "seed", "n", "label", "use-truncation", "truncation", "locked"]) {
+  for (const id of ["seed", "n", "label", "use-truncation", "truncation", "locked"]) {
     $(id).addEventListener("change", sample);
   }
+  $("checkpoint").addEventListener("change", () => (studioFill.active ? studioFill.fill() : sample()));
   $("use-truncation").addEventListener("change", () => { $("truncation").disabled = !$("use-truncation").checked; });
   $("truncation").addEventListener("input", () => { $("truncation-value").textContent = "|z| ≤ " + $("truncation").value; });
   $("dice").addEventListener("click", () => { $("seed").value = Math.floor(Math.random() * 1e6); sample(); });
