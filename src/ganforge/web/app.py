@@ -1,4 +1,4 @@
-"""The studio's web app: a Starlette ASGI app serving the Lab, Runs, Create and Rate pages and their JSON API.
+"""The studio's web app: a Starlette ASGI app serving the pages of :mod:`ganforge.web.pages` and their JSON API.
 
     app = create_app(runs_dir="runs")     # then: uvicorn.run(app, host="127.0.0.1", port=8765)
 
@@ -37,6 +37,7 @@ from ganforge.web.lab_sessions import LabSessions, TooManyLabs
 from ganforge.web.runs import NotFound, RunsFolder
 from ganforge.web.training import Launcher, training_routes
 from ganforge.web.lab import DATASETS as LAB_DATASETS
+from ganforge.web.pages import page_routes
 from ganforge.web.rate import RateService, rate_routes
 from ganforge.web.translate import translate_routes
 from ganforge.web.fill import fill_routes
@@ -44,8 +45,6 @@ from ganforge.web.fill import fill_routes
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 256 * 1024
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
-PAGES = {"/lab": "lab.html", "/runs": "runs.html", "/create": "create.html", "/translate": "translate.html",
-         "/train": "train.html", "/compare": "compare.html"}
 log = logging.getLogger("ganforge.studio")
 
 
@@ -111,9 +110,6 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
     # ------------------------------------------------------------------ routes
     async def index(request: Request) -> Response:
         return RedirectResponse("/lab")
-
-    async def page(request: Request) -> Response:
-        return FileResponse(STATIC / PAGES[request.url.path])
 
     async def favicon(request: Request) -> Response:
         return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
@@ -226,7 +222,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
 
     routes = [
         Route("/", index),
-        *[Route(path, page) for path in PAGES],
+        *page_routes(),
         Route("/favicon.ico", favicon),
         Route("/api/options", options),
         Route("/api/lab", lab_create, methods=["POST"]),

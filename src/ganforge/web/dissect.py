@@ -18,13 +18,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import torch
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ganforge.config import from_dict, option
@@ -38,7 +37,6 @@ from ganforge.web.create import GeneratorCache
 from ganforge.web.jsonio import dumps, loads_object
 from ganforge.web.runs import RunsFolder
 
-STATIC = Path(__file__).parent / "static"
 SAMPLES = 256       # samples of the page's dissection (a few seconds for the README's DCGAN on a CPU)
 QUANTILE = 0.04
 SCALE = 8           # the images the page shows are this many times the model's size
@@ -157,9 +155,6 @@ def dissect_routes(runs: RunsFolder) -> List[Route]:
     def reply(data: Any) -> Response:
         return Response(dumps(data), media_type="application/json")
 
-    async def page(request: Request) -> Response:
-        return FileResponse(STATIC / "dissect.html")
-
     async def prepare_run(request: Request) -> Response:
         req = from_dict(PrepareRequest, await body(request))
         return reply(await run_in_threadpool(state.describe, req.run, req.checkpoint))
@@ -167,6 +162,6 @@ def dissect_routes(runs: RunsFolder) -> List[Route]:
     async def paint(request: Request) -> Response:
         return reply(await run_in_threadpool(state.paint, await body(request)))
 
-    return [Route("/dissect", page), Route("/api/dissect/prepare", prepare_run, methods=["POST"]),
+    return [Route("/api/dissect/prepare", prepare_run, methods=["POST"]),
             Route("/api/dissect/paint", paint, methods=["POST"])]
 

@@ -25,7 +25,7 @@ from typing import Any, Dict, List, Optional
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from ganforge.rating.db import RatingDbError, open_database
@@ -33,7 +33,6 @@ from ganforge.rating.study import RatingError, Ratings
 from ganforge.web.jsonio import dumps, loads_object
 from ganforge.web.runs import RunsFolder
 
-STATIC = Path(__file__).parent / "static"
 CREATE_KEYS = {"name", "runs", "n", "settings", "attention", "seed"}
 
 
@@ -108,9 +107,6 @@ async def _body(request: Request) -> Dict[str, Any]:
 def rate_routes(service: RateService) -> List[Route]:
     """The Rate page and API as Starlette routes (``create_app`` adds them)."""
 
-    async def page(request: Request) -> Response:
-        return FileResponse(STATIC / "rate.html")
-
     @_answers
     async def overview(request: Request) -> Response:
         return reply(await run_in_threadpool(service.overview))
@@ -158,7 +154,6 @@ def rate_routes(service: RateService) -> List[Route]:
         return reply(state)
 
     return [
-        Route("/rate", page),
         Route("/api/rate", overview),
         Route("/api/rate/studies", create, methods=["POST"]),
         Route("/api/rate/studies/{study}", study),

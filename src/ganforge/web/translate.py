@@ -102,7 +102,7 @@ def run_list(runs: RunsFolder) -> List[Dict[str, Any]]:
 
 
 def translate_routes(runs: RunsFolder) -> List[Route]:
-    """The Translate page's API routes (the page itself is served from ``PAGES``)."""
+    """The Translate page's API routes (the page itself is served by :mod:`ganforge.web.pages`)."""
     cache = TranslatorCache(runs)
 
     def reply(data: Any) -> Response:
