@@ -31,8 +31,28 @@ REFERENCE_FIELDS = ("reference_sha256", "reference_count", "extractor", "extract
 STATS_FORMAT = "ganforge-refstats/1"
 
 
+class Card:
+    """What a score was measured with, as a frozen dataclass; two scores compare only when their cards agree.
+
+    Subclasses (:class:`ProtocolCard`, the text family's BLEU card, the translation card) are saved as
+    plain JSON dicts and read back with :meth:`from_dict`, which refuses a dict missing a field."""
+
+    kind = "protocol card"
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> Any:
+        names = {f.name for f in dataclasses.fields(cls)}
+        missing = names - set(data)
+        if missing:
+            raise GanforgeError(f"{cls.kind} lacks {sorted(missing)[0]!r}; it was not written by ganforge eval")
+        return cls(**{k: data[k] for k in names})
+
+
 @dataclass(frozen=True)
-class ProtocolCard:
+class ProtocolCard(Card):
     num_samples: int
     reference: str
     reference_sha256: str
@@ -42,17 +62,6 @@ class ProtocolCard:
     resize: str
     seed: int
     ganforge_version: str = __version__
-
-    def to_dict(self) -> Dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Dict[str, Any]) -> "ProtocolCard":
-        names = {f.name for f in dataclasses.fields(cls)}
-        missing = names - set(data)
-        if missing:
-            raise GanforgeError(f"protocol card lacks {sorted(missing)[0]!r}; it was not written by ganforge eval")
-        return cls(**{k: data[k] for k in names})
 
     def reference_key(self) -> str:
         part = {k: getattr(self, k) for k in REFERENCE_FIELDS}

@@ -27,6 +27,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ganforge.errors import GanforgeError
 from ganforge.metrics.evaluate import Score
+from ganforge.metrics.protocol import Card
 from ganforge.metrics.registry import Metric, MetricInputs, compute_metrics, parse_metric_names, register_metric
 from ganforge.text.bleu import ReferenceTable, bleu, corpus_bleu, self_bleu
 from ganforge.version import __version__
@@ -109,8 +110,10 @@ def score_sentences(names: Sequence[str], samples: List[List[str]], references: 
 
 
 @dataclass(frozen=True)
-class TextCard:
+class TextCard(Card):
     """What a text score was measured with (the text counterpart of the image ProtocolCard)."""
+
+    kind = "text card"
 
     num_hypotheses: int
     num_references: int
@@ -126,10 +129,8 @@ class TextCard:
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "TextCard":
-        names = {f.name for f in dataclasses.fields(cls)}
-        if names - set(data):
-            raise GanforgeError(f"text card lacks {sorted(names - set(data))[0]!r}; it was not written by ganforge eval")
-        return cls(**{**{k: data[k] for k in names}, "orders": tuple(data["orders"])})
+        card = super().from_dict(data)
+        return dataclasses.replace(card, orders=tuple(card.orders))
 
     def lines(self) -> str:
         ref = (f"{self.reference} ({self.num_references} sentences, sha256 {self.reference_sha256[:16]})"

@@ -25,7 +25,6 @@ else a DigitNet trained on the target training split), ``trained``, or an extrac
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ import torch
 
 from ganforge.errors import GanforgeError
 from ganforge.metrics.evaluate import Score
+from ganforge.metrics.protocol import Card
 from ganforge.metrics.features import array_digest
 from ganforge.metrics.fid import feature_statistics, frechet_distance, kernel_inception_distance
 from ganforge.metrics.registry import Metric, MetricInputs, compute_metrics, parse_metric_names, register_metric
@@ -170,8 +170,10 @@ class Cycada(TranslationMetric):
 
 
 @dataclass(frozen=True)
-class TranslationCard:
+class TranslationCard(Card):
     """What a translation score was measured with; scores compare only when their cards agree."""
+
+    kind = "translation card"
 
     num_samples: int
     direction: str
@@ -185,17 +187,6 @@ class TranslationCard:
     seed: int
     pixel_scale: str = "L1 as mean absolute difference of pixels in [0, 1]"
     ganforge_version: str = __version__
-
-    def to_dict(self) -> Dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Dict[str, Any]) -> "TranslationCard":
-        names = {f.name for f in dataclasses.fields(cls)}
-        if names - set(data):
-            raise GanforgeError(f"translation card lacks {sorted(names - set(data))[0]!r}; it was not written by "
-                                "ganforge")
-        return cls(**{k: data[k] for k in names})
 
     def lines(self) -> str:
         return "\n".join([
