@@ -113,7 +113,6 @@ def test_compare_lists_scores_with_cards_and_refuses_to_compare_different_cards(
     assert client.get("/api/compare?runs=a,zz").status_code == 404
 
 
-@pytest.mark.slow
 def test_train_pause_change_resume_stop_fork_and_compare_in_chromium(live_server, page, eval_run):
     page.goto(live_server.url + "/train")
     page.wait_for_selector("body[data-ready]")
