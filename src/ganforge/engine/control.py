@@ -279,6 +279,7 @@ class Controller:
                 self.steps_left -= 1
                 return
             self.paused, self.steps_left = True, None
+            self.write_status("paused")        # the status first: a writer waiting for the event finds it updated
             self.event("paused", None)
         if not self.paused or t.stop_reason:
             return
@@ -303,11 +304,12 @@ class Controller:
         rid = rid if isinstance(rid, str) else None
         if command == "pause":
             self.paused, self.steps_left = True, None
+            self.write_status("paused")        # status before event, as everywhere in this channel
             self.event("paused", rid)
         elif command == "resume":
             self.paused, self.steps_left = False, None
-            self.event("resumed", rid)
             self.write_status("running")
+            self.event("resumed", rid)
         elif command == "step":
             self.steps_left = 1 if self.paused else 0   # paused: run one; running: pause after this one
             self.paused = True
