@@ -243,7 +243,7 @@ class Controller:
 
     def write_status(self, state: str) -> None:
         if self.trainer.main:
-                self.run.write_status({"pid": os.getpid(), "state": state, "step": self.trainer.step,
+            self.run.write_status({"pid": os.getpid(), "state": state, "step": self.trainer.step,
                                    "settings": self.settings(), "steerable": sorted(self.trainer.steerable())})
 
     def commands(self) -> List[Dict[str, Any]]:

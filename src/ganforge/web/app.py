@@ -32,7 +32,7 @@ from ganforge.losses import LOSSES
 from ganforge.web.create import GeneratorCache, Jobs
 from ganforge.web.dissect import dissect_routes
 from ganforge.web.guard import BodyLimit, RequestGuard, SecurityHeaders
-from ganforge.web.jsonio import dumps, loads_object
+from ganforge.web.jsonio import read_json, reply
 from ganforge.web.lab_sessions import LabSessions, TooManyLabs
 from ganforge.web.runs import NotFound, RunsFolder
 from ganforge.web.training import Launcher, training_routes
@@ -52,16 +52,6 @@ class ApiError(Exception):
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status, self.message = status, message
-
-
-def reply(data: Any, status: int = 200) -> Response:
-    return Response(dumps(data), status_code=status, media_type="application/json")
-
-
-async def read_json(request: Request) -> Dict[str, Any]:
-    """The body as a JSON object ({} when empty); 400 naming the key of a NaN or infinite number."""
-    raw = await request.body()
-    return loads_object(raw) if raw.strip() else {}
 
 
 def query_int(request: Request, name: str, default: int = 0) -> int:

@@ -34,7 +34,7 @@ from ganforge.image.dissect.study import Subject, prepare
 from ganforge.image.dissect.units import Dissection, dissect
 from ganforge.media.images import make_grid
 from ganforge.web.create import GeneratorCache
-from ganforge.web.jsonio import dumps, loads_object
+from ganforge.web.jsonio import read_json, reply
 from ganforge.web.runs import RunsFolder
 
 SAMPLES = 256       # samples of the page's dissection (a few seconds for the README's DCGAN on a CPU)
@@ -148,19 +148,12 @@ def dissect_routes(runs: RunsFolder) -> List[Route]:
     """The Dissect page and its API, for :func:`ganforge.web.app.create_app`."""
     state = Dissections(runs)
 
-    async def body(request: Request) -> Dict[str, Any]:
-        raw = await request.body()
-        return loads_object(raw) if raw.strip() else {}
-
-    def reply(data: Any) -> Response:
-        return Response(dumps(data), media_type="application/json")
-
     async def prepare_run(request: Request) -> Response:
-        req = from_dict(PrepareRequest, await body(request))
+        req = from_dict(PrepareRequest, await read_json(request))
         return reply(await run_in_threadpool(state.describe, req.run, req.checkpoint))
 
     async def paint(request: Request) -> Response:
-        return reply(await run_in_threadpool(state.paint, await body(request)))
+        return reply(await run_in_threadpool(state.paint, await read_json(request)))
 
     return [Route("/api/dissect/prepare", prepare_run, methods=["POST"]),
             Route("/api/dissect/paint", paint, methods=["POST"])]

@@ -21,7 +21,7 @@ from starlette.routing import Route
 from ganforge.config import from_dict, option
 from ganforge.errors import GanforgeError
 from ganforge.web.create import GeneratorCache
-from ganforge.web.jsonio import dumps, loads_object
+from ganforge.web.jsonio import read_json, reply
 from ganforge.web.runs import RunsFolder
 
 MAX_TEXT_CHARS = 2000
@@ -62,8 +62,6 @@ def fill_routes(runs: RunsFolder) -> List[Route]:
     cache = FillCache(runs)
 
     async def fill(request: Request) -> Response:
-        raw = await request.body()
-        data = loads_object(raw) if raw.strip() else {}
-        return Response(dumps(await run_in_threadpool(fill_text, cache, data)), media_type="application/json")
+        return reply(await run_in_threadpool(fill_text, cache, await read_json(request)))
 
     return [Route("/api/fill", fill, methods=["POST"])]

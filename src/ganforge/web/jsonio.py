@@ -3,13 +3,17 @@
 Request bodies: :func:`loads_object` refuses ``NaN``, ``Infinity``, ``-Infinity`` and numbers too large
 for a float (``1e999``, a 21-digit integer) with a one-line message naming the key, so a non-finite value never reaches a
 config. Responses and Lab frames: :func:`dumps` writes strict JSON (``allow_nan=False``), any
-non-finite number becoming ``null``, so the browser can always parse what it gets.
+non-finite number becoming ``null``, so the browser can always parse what it gets. :func:`reply` and
+:func:`read_json` are the two the studio's routes use.
 """
 from __future__ import annotations
 
 import json
 import math
 from typing import Any, Dict, Optional, Tuple
+
+from starlette.requests import Request
+from starlette.responses import Response
 
 from ganforge.errors import ConfigError
 
@@ -82,3 +86,14 @@ def dumps(data: Any) -> bytes:
     except ValueError:
         text = json.dumps(clean(data), allow_nan=False, separators=(",", ":"))
     return text.encode()
+
+
+def reply(data: Any, status: int = 200) -> Response:
+    """A JSON response of ``data`` (strict: non-finite numbers as null) with ``status``."""
+    return Response(dumps(data), status_code=status, media_type="application/json")
+
+
+async def read_json(request: Request) -> Dict[str, Any]:
+    """The request body as a JSON object ({} when empty); 400 naming the key of a NaN or infinite number."""
+    raw = await request.body()
+    return loads_object(raw) if raw.strip() else {}

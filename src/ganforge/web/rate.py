@@ -30,14 +30,10 @@ from starlette.routing import Route
 
 from ganforge.rating.db import RatingDbError, open_database
 from ganforge.rating.study import RatingError, Ratings
-from ganforge.web.jsonio import dumps, loads_object
+from ganforge.web.jsonio import read_json, reply
 from ganforge.web.runs import RunsFolder
 
 CREATE_KEYS = {"name", "runs", "n", "settings", "attention", "seed"}
-
-
-def reply(data: Any, status: int = 200) -> Response:
-    return Response(dumps(data), status_code=status, media_type="application/json")
 
 
 class RateService:
@@ -99,11 +95,6 @@ def _answers(handler):
     return wrapped
 
 
-async def _body(request: Request) -> Dict[str, Any]:
-    raw = await request.body()
-    return loads_object(raw) if raw.strip() else {}
-
-
 def rate_routes(service: RateService) -> List[Route]:
     """The Rate page and API as Starlette routes (``create_app`` adds them)."""
 
@@ -113,7 +104,7 @@ def rate_routes(service: RateService) -> List[Route]:
 
     @_answers
     async def create(request: Request) -> Response:
-        data = await _body(request)
+        data = await read_json(request)
         return reply(await run_in_threadpool(service.create, data), 201)
 
     @_answers
@@ -137,7 +128,7 @@ def rate_routes(service: RateService) -> List[Route]:
 
     @_answers
     async def start(request: Request) -> Response:
-        data = await _body(request)
+        data = await read_json(request)
         state = await run_in_threadpool(service.ratings.start_session, request.path_params["study"],
                                         data.get("rater"), data.get("scripted") is True)
         return reply(state)
@@ -148,7 +139,7 @@ def rate_routes(service: RateService) -> List[Route]:
 
     @_answers
     async def rate(request: Request) -> Response:
-        data = await _body(request)
+        data = await read_json(request)
         state = await run_in_threadpool(service.ratings.rate, request.path_params["session"], data.get("item"),
                                         data.get("answer"), data.get("response_ms"))
         return reply(state)

@@ -33,7 +33,7 @@ from ganforge.engine.control import NotTraining, flatten, send, wait_for_event
 from ganforge.engine.run_folder import RunFolder
 from ganforge.errors import ConfigError, GanforgeError
 from ganforge.family import FAMILIES, family_named, family_of_model
-from ganforge.web.jsonio import dumps, loads_object
+from ganforge.web.jsonio import read_json, reply
 from ganforge.web.runs import NotFound, RunsFolder
 
 # the form's fields, where the model's config has them (any other key goes in "more settings")
@@ -41,10 +41,6 @@ FORM_KEYS = ("data.name", "train.steps", "train.batch_size", "train.lr_g", "trai
              "train.ema_decay", "loss.name", "model.width", "train.sample_every", "train.log_every",
              "train.checkpoint_every", "train.threads")
 MAX_KEYS = 64
-
-
-def reply(data: Any, status: int = 200) -> Response:
-    return Response(dumps(data), status_code=status, media_type="application/json")
 
 
 def nested(flat: Dict[str, Any]) -> Dict[str, Any]:
@@ -205,10 +201,6 @@ def last_line(path: Path) -> str:
 
 # ---------------------------------------------------------------------- routes
 def training_routes(runs: RunsFolder, launcher: Launcher) -> List[Route]:
-    async def body(request: Request) -> Dict[str, Any]:
-        raw = await request.body()
-        return loads_object(raw) if raw.strip() else {}
-
     def form_reply(exc: GanforgeError) -> Response:
         status = 429 if isinstance(exc, QueueFull) else 409 if isinstance(exc, NotTraining) else 400
         return reply({"error": str(exc), "fields": getattr(exc, "fields", {})}, status)
@@ -228,7 +220,7 @@ def training_routes(runs: RunsFolder, launcher: Launcher) -> List[Route]:
             return form_reply(exc)
 
     async def start(request: Request) -> Response:
-        data = await body(request)
+        data = await read_json(request)
         try:
             _, cfg = await run_in_threadpool(check_form, data.get("model"), data.get("settings", {}))
             job = await run_in_threadpool(launcher.submit, cfg.model.name, data.get("settings", {}))
@@ -261,7 +253,7 @@ def training_routes(runs: RunsFolder, launcher: Launcher) -> List[Route]:
         return {"sent": command, "event": event, "status": run.status()}
 
     async def control(request: Request) -> Response:
-        data = await body(request)
+        data = await read_json(request)
         try:
             return reply(await run_in_threadpool(steer, request.path_params["name"], data))
         except GanforgeError as exc:
@@ -279,7 +271,7 @@ def training_routes(runs: RunsFolder, launcher: Launcher) -> List[Route]:
         return launcher.submit(meta.get("model", "run"), settings, fork=fork)
 
     async def fork(request: Request) -> Response:
-        data = await body(request)
+        data = await read_json(request)
         try:
             return reply(await run_in_threadpool(fork_job, request.path_params["name"], data), 202)
         except GanforgeError as exc:

@@ -26,10 +26,10 @@ from starlette.routing import Route
 
 from ganforge.config import from_dict, option
 from ganforge.errors import GanforgeError
-from ganforge.media.images import make_grid
+from ganforge.media.images import make_grid, png_bytes
 from ganforge.media.reading import read_image, to_uint8
-from ganforge.web.create import GeneratorCache, png_bytes
-from ganforge.web.jsonio import dumps, loads_object
+from ganforge.web.create import GeneratorCache
+from ganforge.web.jsonio import read_json, reply
 from ganforge.web.runs import NotFound, RunsFolder
 
 MAX_IMAGE_CHARS = 200_000   # a data URL under the studio's body limit
@@ -105,15 +105,10 @@ def translate_routes(runs: RunsFolder) -> List[Route]:
     """The Translate page's API routes (the page itself is served by :mod:`ganforge.web.pages`)."""
     cache = TranslatorCache(runs)
 
-    def reply(data: Any) -> Response:
-        return Response(dumps(data), media_type="application/json")
-
     async def list_runs(request: Request) -> Response:
         return reply({"runs": await run_in_threadpool(run_list, runs)})
 
     async def translate(request: Request) -> Response:
-        raw = await request.body()
-        data = loads_object(raw) if raw.strip() else {}
-        return reply(await run_in_threadpool(translate_image, cache, data))
+        return reply(await run_in_threadpool(translate_image, cache, await read_json(request)))
 
     return [Route("/api/translate/runs", list_runs), Route("/api/translate", translate, methods=["POST"])]

@@ -31,6 +31,20 @@ function parseLines(text) {
 
 function fieldId(prefix, key) { return prefix + key.replace(/[^A-Za-z0-9_]/g, "_"); }
 
+// a labelled text input for config key `key` (id prefix + key), appended to `box`
+function textField(box, prefix, key, value) {
+  const label = document.createElement("label");
+  label.htmlFor = fieldId(prefix, key);
+  label.textContent = key;
+  const input = document.createElement("input");
+  input.type = "text";
+  input.id = fieldId(prefix, key);
+  input.dataset.key = key;
+  input.value = value;
+  box.append(label, input);
+  return input;
+}
+
 // ------------------------------------------------------------------ the form
 async function loadOptions() {
   const opts = await studio.api("GET", "/api/train/options");
@@ -56,18 +70,11 @@ async function loadDefaults() {
   const box = $("fields");
   box.innerHTML = "";
   for (const key of state.formKeys.filter((k) => k in data.settings)) {
-    const label = document.createElement("label");
-    label.htmlFor = fieldId("f-", key);
-    label.textContent = key;
-    const input = document.createElement("input");
-    input.type = "text";
-    input.id = fieldId("f-", key);
-    input.dataset.key = key;
-    input.value = data.settings[key] === null ? "" : String(data.settings[key]);
+    textField(box, "f-", key, data.settings[key] === null ? "" : String(data.settings[key]));
     const err = document.createElement("div");
     err.className = "field-error";
     err.id = fieldId("err-", key);
-    box.append(label, input, err);
+    box.append(err);
   }
 }
 
@@ -199,16 +206,7 @@ function drawSettings(settings) {
   const box = $("settings");
   box.innerHTML = "";
   for (const [k, v] of Object.entries(settings)) {
-    const label = document.createElement("label");
-    label.htmlFor = fieldId("s-", k);
-    label.textContent = k;
-    const input = document.createElement("input");
-    input.type = "text";
-    input.id = fieldId("s-", k);
-    input.dataset.key = k;
-    input.dataset.current = String(v);
-    input.value = String(v);
-    box.append(label, input);
+    textField(box, "s-", k, String(v)).dataset.current = String(v);
   }
 }
 
