@@ -27,11 +27,8 @@ bytes. MNIST is found as the image family finds it (:mod:`ganforge.datasets.idx_
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-import os
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
@@ -42,14 +39,15 @@ from tqdm import tqdm
 
 from ganforge.config import from_dict, option
 from ganforge.datasets.bundled import PHOTOS, bundled_image
-from ganforge.datasets.idx_files import MNIST, find_file, read_idx_split, search_folders
+from ganforge.datasets.built import (SUMS, build_aside, check_target, data_files, mnist_split, verify,  # noqa: F401
+                                     write_sums)
+from ganforge.datasets.built import split_rng as seeded_rng
 from ganforge.errors import DataError
-from ganforge.files import atomic_write_text, file_digest
+from ganforge.files import atomic_write_text
 from ganforge.registry import Registry
 from ganforge.version import __version__
 
 FORMAT = "ganforge-translation-data/1"
-SUMS = "SHA256SUMS"
 BUILDERS = Registry("translation data set")
 SKLEARN_TEST = 500        # load_digits' 1,797 digits: 1,297 train, 500 test
 MNIST_BOX = 20 / 28       # the side of MNIST's digit box over the image side
@@ -92,28 +90,6 @@ def register_builder(name: str, kind: str, domains: Tuple[str, str], description
 
 # ---- sources -------------------------------------------------------------------------------------------------
 
-def mnist_split(split: str, data_dir: Optional[str], sources: Dict[str, str]) -> Tuple[np.ndarray, np.ndarray]:
-    """MNIST ``train`` or ``test`` as uint8 [N, 28, 28] and int labels; its files' sha256 go into ``sources``."""
-    folders = search_folders(MNIST, data_dir)
-    paths = [find_file(folders, MNIST.files[f"{split}-{kind}"][0]) for kind in ("images", "labels")]
-    if None in paths:
-        looked = ", ".join(str(f) for f in folders[:2])
-        raise DataError(f"MNIST not found (looked in {looked}); set GANFORGE_DATA to the folder holding "
-                        "mnist/*-idx?-ubyte.gz (or pass --data-dir DIR)")
-    for path in paths:
-        sources[f"mnist/{path.name}"] = file_digest(path, "sha256")
-    return _read_mnist(split, data_dir, *(str(p.resolve()) for p in paths))
-
-
-@functools.lru_cache(maxsize=2)
-def _read_mnist(split: str, data_dir: Optional[str], *paths: str) -> Tuple[np.ndarray, np.ndarray]:
-    """Read once per process (keyed by the files found); the arrays are never written to."""
-    images, labels = read_idx_split(MNIST, split, data_dir)
-    images, labels = images.numpy(), labels.numpy().astype(np.int64)
-    images.flags.writeable = labels.flags.writeable = False
-    return images, labels
-
-
 def choose(total: int, count: int, rng: np.random.Generator, what: str, per: int = 1) -> np.ndarray:
     """``count`` distinct indices below ``total`` (seeded, sorted); ``per`` images of the source per ``--n``."""
     if count > total:
@@ -129,7 +105,7 @@ def resize(image: np.ndarray, size: int) -> np.ndarray:
 
 
 def split_rng(opts: BuildOptions, split: str) -> np.random.Generator:
-    return np.random.default_rng([opts.seed, int.from_bytes(hashlib.sha256(split.encode()).digest()[:4], "big")])
+    return seeded_rng(opts.seed, split)
 
 
 def mnist_items(images: np.ndarray, labels: np.ndarray, index: np.ndarray, size: int,
@@ -245,13 +221,11 @@ def build(name: str, out: str | Path, n: int = 2000, size: int = 32, seed: int =
     """Build data set ``name`` into ``out`` (written aside, then moved into place) and verify it; returns dataset.json."""
     builder: Builder = BUILDERS.get(name)
     opts = from_dict(BuildOptions, {"n": n, "size": size, "seed": seed, "data_dir": data_dir})
-    out = Path(out)
-    check_target(out, overwrite)
+    check_target(Path(out), overwrite)
     sources: Dict[str, str] = {}
     parts = builder.parts(opts, sources)
-    tmp = out.parent / f".{out.name}.part{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
+
+    def write(tmp: Path) -> Dict[str, object]:
         with tqdm(total=sum(p.count for p in parts), desc=f"build {name}", unit="img",
                   disable=None if progress else True) as bar:
             for part in parts:
@@ -261,23 +235,9 @@ def build(name: str, out: str | Path, n: int = 2000, size: int = 32, seed: int =
                 "counts": {p.folder: p.count for p in parts}, "sources": dict(sorted(sources.items())),
                 "ganforge_version": __version__}
         atomic_write_text(tmp / "dataset.json", json.dumps(info, indent=2) + "\n")
-        write_sums(tmp)
-        verify(tmp)
-        if out.exists():
-            shutil.rmtree(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return info
+        return info
 
-
-def check_target(out: Path, overwrite: bool) -> None:
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        if not (out / "dataset.json").is_file():
-            raise DataError(f"{out} exists and is not a ganforge data set; pass a new or empty folder as --out")
-        if not overwrite:
-            raise DataError(f"{out} already holds a data set; pass --overwrite to replace it, or another --out")
+    return build_aside(out, overwrite, write)
 
 
 def write_part(folder: Path, part: Part, bar: tqdm) -> None:
@@ -290,37 +250,6 @@ def write_part(folder: Path, part: Part, bar: tqdm) -> None:
         labels[filename] = label
         bar.update(1)
     (folder / "labels.json").write_text(json.dumps(labels, indent=0, sort_keys=True) + "\n")
-
-
-def data_files(root: Path) -> List[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.name != SUMS)
-
-
-def write_sums(root: Path) -> None:
-    lines = [f"{file_digest(p, 'sha256')}  {p.relative_to(root).as_posix()}" for p in data_files(root)]
-    atomic_write_text(root / SUMS, "\n".join(lines) + "\n")
-
-
-def verify(root: str | Path) -> int:
-    """Check every file of a built data set against its SHA256SUMS (and that no file is missing or extra)."""
-    root = Path(root)
-    sums = root / SUMS
-    fix = "rebuild it with `ganforge data build`"
-    if not sums.is_file():
-        raise DataError(f"{root} has no {SUMS}; it is not a ganforge data set: {fix}")
-    listed: Dict[str, str] = {}
-    for line in sums.read_text().splitlines():
-        digest, _, rel = line.partition("  ")
-        listed[rel] = digest
-    present = {p.relative_to(root).as_posix() for p in data_files(root)}
-    for rel in sorted(set(listed) | present):
-        if rel not in present:
-            raise DataError(f"{root / rel} is missing; the data set is incomplete: {fix}")
-        if rel not in listed:
-            raise DataError(f"{root / rel} is not listed in {SUMS}; remove it or {fix}")
-        if file_digest(root / rel, "sha256") != listed[rel]:
-            raise DataError(f"{root / rel} does not match its checksum in {SUMS}; the file changed: {fix}")
-    return len(listed)
 
 
 def read_built(root: str | Path, split: str, side: str) -> tuple:
