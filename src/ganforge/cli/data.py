@@ -1,4 +1,4 @@
-"""``ganforge data``: build the offline image-to-image data sets, verify them, list them."""
+"""``ganforge data``: build the offline data sets (image-to-image pairs, Moving MNIST), verify them, list them."""
 from __future__ import annotations
 
 import argparse
@@ -8,10 +8,13 @@ def add_parser(sub) -> None:
     p = sub.add_parser("data", help="data sets built offline: build, verify, list")
     dsub = p.add_subparsers(dest="data_command", metavar="ACTION")
     b = dsub.add_parser("build", help="build a data set (deterministic, checksummed) from MNIST and bundled images")
-    b.add_argument("name", help="edges2digits, skeleton2digits, mnist2sklearn or mnist2mnistm (see `data list`)")
+    b.add_argument("name", help="edges2digits, skeleton2digits, mnist2sklearn, mnist2mnistm or moving-mnist (see "
+                                "`data list`)")
     b.add_argument("--out", required=True, help="folder to write (new or empty; --overwrite replaces a data set)")
-    b.add_argument("--n", type=int, default=2000, help="images per split (default 2000)")
-    b.add_argument("--size", type=int, default=32, help="image side in pixels (default 32)")
+    b.add_argument("--n", type=int, default=2000, help="images (moving-mnist: clips) per split (default 2000)")
+    b.add_argument("--size", type=int, help="image side in pixels (default 32; moving-mnist: 64 or 32, default 64)")
+    b.add_argument("--frames", type=int, help="moving-mnist: frames per clip, 16 or 32 (default 16)")
+    b.add_argument("--digits", type=int, help="moving-mnist: digits per clip, 1 or 2 (default 1)")
     b.add_argument("--seed", type=int, default=0, help="seed of the digit choice and photo crops (default 0)")
     b.add_argument("--data-dir", help="folder holding mnist/*.gz (default: $GANFORGE_DATA)")
     b.add_argument("--overwrite", action="store_true", help="replace a data set already in --out")
@@ -25,18 +28,29 @@ def add_parser(sub) -> None:
 
 
 def build(args: argparse.Namespace) -> int:
+    from ganforge.errors import GanforgeError
     from ganforge.translation.data.builders import build as build_set
+    from ganforge.video.data import moving_mnist
 
-    info = build_set(args.name, args.out, n=args.n, size=args.size, seed=args.seed, data_dir=args.data_dir,
-                     overwrite=args.overwrite)
+    if args.name == moving_mnist.NAME:
+        video = {k: getattr(args, k) for k in ("frames", "digits", "size") if getattr(args, k) is not None}
+        info = moving_mnist.build(args.out, n=args.n, seed=args.seed, data_dir=args.data_dir,
+                                  overwrite=args.overwrite, **video)
+    else:
+        given = [f"--{k}" for k in ("frames", "digits") if getattr(args, k) is not None]
+        if given:
+            raise GanforgeError(f"{given[0]} is an option of moving-mnist; {args.name} takes --n, --size and --seed")
+        info = build_set(args.name, args.out, n=args.n, size=args.size or 32, seed=args.seed, data_dir=args.data_dir,
+                         overwrite=args.overwrite)
     counts = ", ".join(f"{folder} {count}" for folder, count in info["counts"].items())
-    print(f"built {info['name']} ({info['kind']}, {args.size}x{args.size}) in {args.out}: {counts}; "
+    size = info["options"]["size"]
+    print(f"built {info['name']} ({info['kind']}, {size}x{size}) in {args.out}: {counts}; "
           "checksums verified (SHA256SUMS)")
     return 0
 
 
 def verify(args: argparse.Namespace) -> int:
-    from ganforge.translation.data.builders import verify as verify_set
+    from ganforge.datasets.built import verify as verify_set
 
     print(f"{args.folder}: {verify_set(args.folder)} files match SHA256SUMS")
     return 0
@@ -44,8 +58,10 @@ def verify(args: argparse.Namespace) -> int:
 
 def list_builders(args: argparse.Namespace) -> int:
     from ganforge.translation.data.builders import BUILDERS
+    from ganforge.video.data import moving_mnist
 
     for name in BUILDERS.names():
         builder = BUILDERS.get(name)
         print(f"{name:16s} {builder.kind:9s} {builder.description}")
+    print(f"{moving_mnist.NAME:16s} {'video':9s} {moving_mnist.DESCRIPTION}")
     return 0

@@ -13,13 +13,15 @@ def add_parser(sub) -> None:
     p.add_argument("--n", type=int, default=64, help="number of samples (default 64)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--label", type=int, help="class to sample (conditional models)")
+    p.add_argument("--labels", help="video runs: the digits of each clip, e.g. 3,7 (conditional two-digit models)")
     p.add_argument("--truncation", type=float, help="truncation trick threshold, e.g. 0.7")
     p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (text models)")
     p.add_argument("--top-k", type=int, default=0, help="sample from the k most likely tokens (text models)")
     p.add_argument("--prompt", help="prefix to continue (text models)")
     p.add_argument("--fill", help='text with blanks to fill in, one word per ___ (MaskGAN runs), e.g. '
                                   '"a man riding a ___ on the ___"')
-    p.add_argument("--out", help="grid.png, a folder, or samples.npz (images); a .txt file (text)")
+    p.add_argument("--out", help="grid.png, a folder, or samples.npz (images); a .txt file (text); clips.gif, "
+                                 ".mp4 or strip .png (video)")
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=sample)
 
@@ -28,8 +30,11 @@ def add_parser(sub) -> None:
     p.add_argument("--steps", type=int, default=16)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--label", type=int)
+    p.add_argument("--labels", help="video runs: the digits of the clips, e.g. 3,7")
+    p.add_argument("--space", help="video runs: the latent walked: content (the same motion, another digit) or "
+                                   "motion (mocogan), latent (tgan)")
     p.add_argument("--truncation", type=float)
-    p.add_argument("--out", default="walk.gif", help="walk.gif (animation) or strip.png")
+    p.add_argument("--out", default="walk.gif", help="walk.gif (animation) or strip.png; video runs also walk.mp4")
     p.add_argument("--device", default="cpu")
     p.set_defaults(func=interpolate)
 
@@ -39,8 +44,18 @@ def sample(args: argparse.Namespace) -> int:
     if getattr(args, "fill", None) is not None and family.name != "text":
         raise GanforgeError(f"--fill fills in the blanks of a sentence with a maskgan run; this is a {family.name} "
                             "run, sample it without --fill")
+    refuse_video_flags(family.name, args)
     return family.sample_command(args)
 
 
 def interpolate(args: argparse.Namespace) -> int:
-    return family_of_run(args.run).interpolate_command(args)
+    family = family_of_run(args.run)
+    refuse_video_flags(family.name, args)
+    return family.interpolate_command(args)
+
+
+def refuse_video_flags(family: str, args: argparse.Namespace) -> None:
+    for flag in ("labels", "space"):
+        if getattr(args, flag, None) is not None and family != "video":
+            raise GanforgeError(f"--{flag} is an option of video runs; this is a {family} run, drop --{flag}"
+                                + (" (one class: --label N)" if flag == "labels" else ""))

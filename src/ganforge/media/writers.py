@@ -5,8 +5,8 @@
     save_samples(sentences, "samples.txt")      # one sentence per line
 
 A writer is registered for a suffix and a kind of sample (``images``: uint8 ``[N, C, H, W]``;
-``text``: a list of strings); the coming families add theirs (``.wav``, ``.mid``, ``.mp4``) the same
-way. A suffix no writer of that kind takes is a one-line error listing the ones that do.
+``text``: a list of strings; ``clips``: uint8 ``[N, T, C, H, W]`` as .gif, .mp4 or .png frame strips);
+the coming families add theirs (``.wav``, ``.mid``) the same way. A suffix no writer of that kind takes is a one-line error listing the ones that do.
 """
 from __future__ import annotations
 
@@ -79,3 +79,32 @@ def _txt(lines, path: Path, **_) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(path, "\n".join(lines) + "\n")
     return path
+
+
+# clips: uint8 [N, T, C, H, W] (the video family's samples), every clip's frame t side by side in frame t
+@register_writer("clips", ".gif", "an animation of the clips side by side")
+def _clips_gif(clips, path: Path, scale: int = 2, fps: int = 8, **_) -> Path:
+    from ganforge.media import video
+
+    return video.save_clips_gif(clips, path, fps=fps, scale=scale)
+
+
+@register_writer("clips", ".mp4", "an H.264 video of the clips side by side")
+def _clips_mp4(clips, path: Path, scale: int = 2, fps: int = 8, **_) -> Path:
+    from ganforge.media import video
+
+    return video.save_clips_mp4(clips, path, fps=fps, scale=scale)
+
+
+@register_writer("clips", ".png", "a strip: one clip a row, one frame a column")
+def _clips_strip(clips, path: Path, scale: int = 2, **_) -> Path:
+    from ganforge.media import video
+
+    return video.save_clips_strip(clips, path, scale=scale)
+
+
+@register_writer("clips", ".npz", "uint8 clips [N, T, H, W, C] and labels")
+def _clips_npz(clips, path: Path, labels=None, **_) -> Path:
+    from ganforge.media import video
+
+    return video.save_clips_npz(clips, path, labels)
