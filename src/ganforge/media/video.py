@@ -34,7 +34,9 @@ def read_clip(path: Path, max_frames: int = MAX_FRAMES) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for frame in iio.imiter(path):
+            # TIFF: pillow reads page by page (tifffile would group pages of one shape into a stack)
+            plugin = "pillow" if Path(path).suffix.lower() in (".tif", ".tiff") else None
+            for frame in iio.imiter(path, plugin=plugin):
                 frames.append(np.asarray(frame))
                 if len(frames) >= max_frames:
                     break

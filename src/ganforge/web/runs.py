@@ -24,8 +24,10 @@ from ganforge.engine.run_folder import (CHECKPOINT_FILE, CHECKPOINT_LIMIT, CONFI
 from ganforge.errors import CheckpointError
 
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
-# the sample files the studio shows, by suffix: image grids and text samples (other suffixes are not served)
-SAMPLE_TYPES = {"png": ("image", "image/png"), "txt": ("text", "text/plain; charset=utf-8")}
+# the sample files the studio shows, by suffix: image grids (and animated GIF clips), text samples and MP4 clips
+# (other suffixes are not served)
+SAMPLE_TYPES = {"png": ("image", "image/png"), "gif": ("image", "image/gif"), "mp4": ("video", "video/mp4"),
+                "txt": ("text", "text/plain; charset=utf-8")}
 LIVE_SECONDS = 120.0  # a run whose files changed this recently is shown as training
 
 
@@ -112,7 +114,7 @@ class RunsFolder:
 
 
 def sample_files(run: RunFolder) -> List[Dict[str, Any]]:
-    """The run's samples the studio can show: ``{"step", "file", "kind"}`` (kind: image or text), by step."""
+    """The run's samples the studio can show: ``{"step", "file", "kind"}`` (kind: image, video or text), by step."""
     out = []
     for step, path in run.sample_files():
         kind = SAMPLE_TYPES.get(SAMPLE_FILE.match(path.name).group(2))

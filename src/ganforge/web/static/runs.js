@@ -2,7 +2,8 @@
 // samples on a timeline. Curves: the training statistics of stats.jsonl, one chart per key prefix
 // ("loss/d", "loss/g" -> "loss"; "adversarial/g_loss" -> "adversarial"), and every evaluation metric of
 // metrics.jsonl (its rows' "values": FID, KID, ..., nll_gen, ...), one chart each. Samples are image
-// grids (step_N.png) or text (step_N.txt, shown with textContent). Polls every 2 s, fetching only new
+// grids (step_N.png), clips of video runs (step_N.gif in the image, step_N.mp4 in a looping video) or text
+// (step_N.txt, shown with textContent). Polls every 2 s, fetching only new
 // lines, so it follows a run while it trains.
 "use strict";
 
@@ -170,11 +171,12 @@ let shownText = 0; // the newest text request: an older answer arriving late is 
 
 async function showSample() {
   const i = Number($("timeline").value), sample = view.samples[i];
-  const img = $("timeline-image"), text = $("timeline-text");
+  const img = $("timeline-image"), text = $("timeline-text"), video = $("timeline-video");
   if (sample === undefined) {
     img.removeAttribute("src");
     img.hidden = false;
     text.hidden = true;
+    video.hidden = true;
     $("timeline-step").textContent = "no samples yet";
     return;
   }
@@ -182,11 +184,17 @@ async function showSample() {
   const url = "/api/runs/" + encodeURIComponent(view.name) + "/samples/" + encodeURIComponent(sample.file);
   img.hidden = sample.kind !== "image";
   text.hidden = sample.kind !== "text";
-  if (sample.kind === "image") {
+  video.hidden = sample.kind !== "video";
+  if (sample.kind === "image") {  // a grid, or an animated GIF of clips
     img.src = url;
     return;
   }
   img.removeAttribute("src");
+  if (sample.kind === "video") {  // MP4 clips of a video run: played in a loop
+    if (video.getAttribute("src") !== url) video.src = url;
+    return;
+  }
+  video.removeAttribute("src");
   const ticket = ++shownText;
   const content = await (await studio.api("GET", url, undefined, true)).text();
   if (ticket === shownText) {
