@@ -19,7 +19,7 @@ class ModelConfig:
     motion_dim: int = option(8, min=1, max=1024, help="MoCoGAN: noise fed to the motion GRU at each frame")
     motion_hidden: int = option(16, min=1, max=1024, help="MoCoGAN: GRU state size (the motion code of a frame)")
     latent_dim: int = option(64, min=1, max=1024, help="TGAN: the clip latent the temporal generator unfolds")
-    width: int = option(32, min=1, max=512, help="base channel count of the generator and discriminators")
+    width: int = option(16, min=1, max=512, help="base channel count of the generator and discriminators (CPU-sized)")
     conditional: bool = option(False, help="class-conditional: a clip of given digits (needs labelled clips)")
     num_classes: int = option(10, min=2, max=1000, help="classes of a conditional model (digits: 10)")
     digits: int = option(0, choices=(0, 1, 2, 3), help="labels per clip of a conditional model (0 = from the data)")
@@ -38,7 +38,7 @@ class DataConfig:
 class TrainConfig(LoopConfig):
     """The engine's keys (``ganforge.engine.config.LoopConfig``) plus the video ones."""
 
-    batch_size: int = option(16, min=1)
+    batch_size: int = option(8, min=1, help="clips a step (each of `frames` frames)")
     lr_g: float = option(2e-4, min=0.0)
     lr_d: float = option(2e-4, min=0.0)
     beta1: float = option(0.5, min=0.0, max=1.0)
