@@ -7,6 +7,23 @@ from ganforge.errors import GanforgeError
 from ganforge.family import family_of_run
 
 
+def add_provenance_flag(p) -> None:
+    """``--no-provenance``: write the files without C2PA manifest, watermark or sidecar (``args.provenance``)."""
+    p.add_argument("--no-provenance", dest="provenance", action="store_false",
+                   help="write no provenance (C2PA manifest, invisible watermark or signed sidecar record)")
+
+
+def report_provenance(args: argparse.Namespace) -> None:
+    """Print what provenance the command's files got (or that it was turned off)."""
+    from ganforge.provenance import OFF_NOTE, describe, take_notes
+
+    notes = take_notes()
+    if not args.provenance:
+        print(OFF_NOTE)
+    elif notes:
+        print(describe(notes, True))
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("sample", help="sample from a trained run")
     p.add_argument("run", help="run folder or checkpoint file")
@@ -21,6 +38,7 @@ def add_parser(sub) -> None:
                                   '"a man riding a ___ on the ___"')
     p.add_argument("--out", help="grid.png, a folder, or samples.npz (images); a .txt file (text)")
     p.add_argument("--device", default="cpu")
+    add_provenance_flag(p)
     p.set_defaults(func=sample)
 
     p = sub.add_parser("interpolate", help="walk between two latents (spherical interpolation)")
@@ -31,6 +49,7 @@ def add_parser(sub) -> None:
     p.add_argument("--truncation", type=float)
     p.add_argument("--out", default="walk.gif", help="walk.gif (animation) or strip.png")
     p.add_argument("--device", default="cpu")
+    add_provenance_flag(p)
     p.set_defaults(func=interpolate)
 
 
@@ -39,8 +58,12 @@ def sample(args: argparse.Namespace) -> int:
     if getattr(args, "fill", None) is not None and family.name != "text":
         raise GanforgeError(f"--fill fills in the blanks of a sentence with a maskgan run; this is a {family.name} "
                             "run, sample it without --fill")
-    return family.sample_command(args)
+    code = family.sample_command(args)
+    report_provenance(args)
+    return code
 
 
 def interpolate(args: argparse.Namespace) -> int:
-    return family_of_run(args.run).interpolate_command(args)
+    code = family_of_run(args.run).interpolate_command(args)
+    report_provenance(args)
+    return code
