@@ -53,8 +53,8 @@ def train_detector(real: torch.Tensor, fakes: Dict[str, torch.Tensor], steps: in
         loss.backward()
         opt.step()
         if step % 20 == 0 or step == steps:
-            history.append({"step": step, "loss": float(loss), "seconds": time.perf_counter() - t0})
-            bar.set_postfix(loss=f"{float(loss):.3f}")
+            history.append({"step": step, "loss": float(loss.detach()), "seconds": time.perf_counter() - t0})
+            bar.set_postfix(loss=f"{float(loss.detach()):.3f}")
     meta = {"size": size, "channels": channels, "width": width, "steps": steps, "batch": batch, "lr": lr,
             "p_augment": p_augment, "seed": seed, "real_count": len(real),
             "fake_sources": {k: len(v) for k, v in fakes.items()}, "seconds": time.perf_counter() - t0,
