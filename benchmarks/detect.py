@@ -45,8 +45,8 @@ def train_generators(root: Path, args: argparse.Namespace) -> Dict[str, Path]:
         folder = root / dataset
         extra = ["--data-dir", args.data_dir] if args.data_dir else []
         assert main(["data", "build", dataset, "--out", str(folder), "--n", n_data, "--size", "28", *extra]) == 0
-        jobs.append((model, [model, "--data", str(folder), "--set", "train.lr_decay_steps=0"]
-                     + (["--set", "model.blocks=1", "--set", "model.width=4", "--batch-size", "4"] if args.tiny else [])))
+        tiny = ["--set", "model.blocks=1", "--set", "model.width=4", "--batch-size", "4"] if args.tiny else []
+        jobs.append((model, [model, "--data", str(folder), "--set", "train.lr_decay_steps=0", *tiny]))
     for name, argv in jobs:
         t0 = time.perf_counter()
         run_name = name.replace(" ", "").replace("(", "-").replace(")", "")
