@@ -6,6 +6,18 @@ from pathlib import Path
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def ganforge_home(tmp_path_factory):
+    """The provenance signing key (made on first use) lives in a session folder, never in the user's config."""
+    old = os.environ.get("GANFORGE_HOME")
+    os.environ["GANFORGE_HOME"] = str(tmp_path_factory.mktemp("ganforge-home"))
+    yield Path(os.environ["GANFORGE_HOME"])
+    if old is None:
+        os.environ.pop("GANFORGE_HOME", None)
+    else:
+        os.environ["GANFORGE_HOME"] = old
+
+
 @pytest.fixture
 def shared_data() -> Path:
     root = os.environ.get("GANFORGE_DATA")

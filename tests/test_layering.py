@@ -5,7 +5,7 @@ The layers, lowest first; a module may import from its own layer's package and f
     0 base      version, errors, registry, files, config
     1 engine    engine/ (loop, state, run folder, batches, distributed, ...)
     1 shared    losses/, media/, metrics/ (the evaluation core), datasets/ (IDX files), rating/ (human evaluation),
-                family.py
+                provenance/ (C2PA, watermarks, sidecars), family.py
     2 families  image/, text/, toy2d/, translation/, style/, video/ (never each other)
     3 surfaces  cli/, web/, the package's __init__
 
@@ -24,7 +24,7 @@ from helpers import SRC
 
 PACKAGE = SRC / "ganforge"
 BASE = {"version", "errors", "registry", "files", "config"}
-SHARED = {"engine", "losses", "media", "metrics", "datasets", "rating", "family"}
+SHARED = {"engine", "losses", "media", "metrics", "datasets", "rating", "family", "provenance"}
 FAMILIES = {"image", "text", "toy2d", "translation", "style", "video"}
 SURFACES = {"cli", "web", "__init__"}
 LEVEL = {**{n: 0 for n in BASE}, **{n: 1 for n in SHARED}, **{n: 2 for n in FAMILIES}, **{n: 3 for n in SURFACES}}

@@ -7,6 +7,23 @@ from ganforge.errors import GanforgeError
 from ganforge.family import family_of_run
 
 
+def add_provenance_flag(p) -> None:
+    """``--no-provenance``: write the files without C2PA manifest, watermark or sidecar (``args.provenance``)."""
+    p.add_argument("--no-provenance", dest="provenance", action="store_false",
+                   help="write no provenance (C2PA manifest, invisible watermark or signed sidecar record)")
+
+
+def report_provenance(args: argparse.Namespace) -> None:
+    """Print what provenance the command's files got (or that it was turned off)."""
+    from ganforge.provenance import OFF_NOTE, describe, take_notes
+
+    notes = take_notes()
+    if not args.provenance:
+        print(OFF_NOTE)
+    elif notes:
+        print(describe(notes, True))
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("sample", help="sample from a trained run")
     p.add_argument("run", help="run folder or checkpoint file")
@@ -23,6 +40,7 @@ def add_parser(sub) -> None:
     p.add_argument("--out", help="grid.png, a folder, or samples.npz (images); a .txt file (text); clips.gif, "
                                  ".mp4 or strip .png (video)")
     p.add_argument("--device", default="cpu")
+    add_provenance_flag(p)
     p.set_defaults(func=sample)
 
     p = sub.add_parser("interpolate", help="walk between two latents (spherical interpolation)")
@@ -36,6 +54,7 @@ def add_parser(sub) -> None:
     p.add_argument("--truncation", type=float)
     p.add_argument("--out", default="walk.gif", help="walk.gif (animation) or strip.png; video runs also walk.mp4")
     p.add_argument("--device", default="cpu")
+    add_provenance_flag(p)
     p.set_defaults(func=interpolate)
 
 
@@ -45,13 +64,17 @@ def sample(args: argparse.Namespace) -> int:
         raise GanforgeError(f"--fill fills in the blanks of a sentence with a maskgan run; this is a {family.name} "
                             "run, sample it without --fill")
     refuse_video_flags(family.name, args)
-    return family.sample_command(args)
+    code = family.sample_command(args)
+    report_provenance(args)
+    return code
 
 
 def interpolate(args: argparse.Namespace) -> int:
     family = family_of_run(args.run)
     refuse_video_flags(family.name, args)
-    return family.interpolate_command(args)
+    code = family.interpolate_command(args)
+    report_provenance(args)
+    return code
 
 
 def refuse_video_flags(family: str, args: argparse.Namespace) -> None:

@@ -34,6 +34,8 @@ def add_parser(sub) -> None:
                         "network, guarded by a token printed at start")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads for training and sampling (default 1)")
     p.add_argument("--quiet", action="store_true", help="no request log")
+    p.add_argument("--no-provenance", dest="provenance", action="store_false",
+                   help="the Create and Translate pages' images carry no C2PA manifest or watermark")
     p.set_defaults(func=run)
 
 
@@ -54,7 +56,8 @@ def check_bind(host: str, explicit: bool) -> None:
 
 
 def serve(runs: str | Path = "runs", host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, explicit_host: bool = False,
-          threads: int = 1, quiet: bool = False, studies: str | Path = "studies", db: str | None = None) -> None:
+          threads: int = 1, quiet: bool = False, studies: str | Path = "studies", db: str | None = None,
+          provenance: bool = True) -> None:
     check_bind(host, explicit_host)
     if not 0 <= port <= 65535:
         raise GanforgeError(f"port {port} is out of range; use 1024..65535, e.g. --port {DEFAULT_PORT}")
@@ -72,7 +75,11 @@ def serve(runs: str | Path = "runs", host: str = DEFAULT_HOST, port: int = DEFAU
         open_database(db, studies)
     local = is_local(host)
     token = None if local else secrets.token_urlsafe(24)
-    app = create_app(runs, allowed_hosts=LOCAL_HOSTS if local else None, token=token, studies_dir=studies, db=db)
+    app = create_app(runs, allowed_hosts=LOCAL_HOSTS if local else None, token=token, studies_dir=studies, db=db,
+                     provenance=provenance)
+    if not provenance:
+        print("provenance off (--no-provenance): the studio's images carry no C2PA manifest or watermark",
+              file=sys.stderr)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/" + ("" if local else f"?token={token}")
     print(f"ganforge studio: {url}  (runs folder: {Path(runs).resolve()}; Ctrl+C to stop)", file=sys.stderr, flush=True)
@@ -84,5 +91,6 @@ def serve(runs: str | Path = "runs", host: str = DEFAULT_HOST, port: int = DEFAU
 
 def run(args: argparse.Namespace) -> int:
     explicit = args.host is not None
-    serve(args.runs, args.host or DEFAULT_HOST, args.port, explicit, args.threads, args.quiet, args.studies, args.db)
+    serve(args.runs, args.host or DEFAULT_HOST, args.port, explicit, args.threads, args.quiet, args.studies, args.db,
+          args.provenance)
     return 0

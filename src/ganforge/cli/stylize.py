@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 
+from ganforge.cli.sample import add_provenance_flag, report_provenance
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("stylize", help="neural style transfer (optimisation or a trained feed-forward net)",
@@ -28,6 +30,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the random loss network and the training crops")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (0 = torch default)")
     p.add_argument("--list", action="store_true", help="list the bundled image names")
+    add_provenance_flag(p)
     p.set_defaults(func=run)
 
 
@@ -61,7 +64,8 @@ def run(args: argparse.Namespace) -> int:
 
     rec = stylize(args.images[0], args.images[1], args.out, args.method, steps=args.steps or 100,
                   size=args.size or 256, model=args.model, vgg19=args.vgg19, style_weight=args.style_weight,
-                  content_weight=args.content_weight, seed=args.seed)
+                  content_weight=args.content_weight, seed=args.seed, provenance=args.provenance)
     print(f"wrote {args.out} ({args.method}, {rec['seconds']:.2f} s): style loss {rec['style_loss']:.4g}, "
           f"content loss {rec['content_loss']:.4g}; losses over time in {args.out[:-4]}.json")
+    report_provenance(args)
     return 0

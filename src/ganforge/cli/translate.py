@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 
+from ganforge.cli.sample import add_provenance_flag, report_provenance
 from ganforge.errors import GanforgeError
 from ganforge.family import family_of_run
 
@@ -21,6 +22,7 @@ def add_parser(sub) -> None:
                                                           "(luminance) instead of refusing them")
     p.add_argument("--compare", action="store_true", help="write input | output (| round trip, CycleGAN) side by side")
     p.add_argument("--device", default="cpu")
+    add_provenance_flag(p)
     p.set_defaults(func=run)
 
 
@@ -34,7 +36,12 @@ def run(args: argparse.Namespace) -> int:
 
     t = load(args.run, device=args.device)
     inputs = args.input[0] if len(args.input) == 1 else args.input
-    written = t.translate_files(inputs, args.out, direction=args.direction, convert=args.convert, compare=args.compare)
+    from ganforge.provenance import origin_of
+
+    origin = origin_of(t, enabled=args.provenance, action="translate", direction=args.direction or t.directions[0])
+    written = t.translate_files(inputs, args.out, direction=args.direction, convert=args.convert, compare=args.compare,
+                                origin=origin)
     print(f"translated {len(written)} image(s) {args.direction or t.directions[0]} with {t.source} (step {t.step}) "
           f"into {args.out}")
+    report_provenance(args)
     return 0

@@ -92,24 +92,30 @@ class ImageFamily(Family):
     def sample_command(self, args: argparse.Namespace) -> int:
         from ganforge.family import load
 
+        from ganforge.provenance import origin_of
+
         g = load(args.run, device=args.device)
         images, labels = g.sample(args.n, labels=args.label, seed=args.seed, truncation=args.truncation,
                                   return_labels=True)
-        out = g.save(images, args.out or "samples.png", labels=labels)
+        origin = origin_of(g, args.seed, enabled=args.provenance, label=args.label, truncation=args.truncation)
+        out = g.save(images, args.out or "samples.png", labels=labels, origin=origin)
         print(f"wrote {args.n} samples of {g.source} (step {g.step}) to {out}")
         return 0
 
     def interpolate_command(self, args: argparse.Namespace) -> int:
         from ganforge.family import load
         from ganforge.media.images import make_grid, save_png
+        from ganforge.provenance import mark_files, origin_of
 
         g = load(args.run, device=args.device)
         frames = g.interpolate(args.steps, seed=args.seed, labels=args.label, truncation=args.truncation)
+        origin = origin_of(g, args.seed, enabled=args.provenance, action="interpolate", steps=args.steps)
         out = Path(args.out)
         if out.suffix.lower() == ".png":   # a strip: all frames in one row
             save_png(make_grid(frames, nrow=len(frames)), out, scale=2)
+            mark_files([out], origin)
         elif out.suffix.lower() == ".gif":
-            g.save(frames, out)
+            g.save(frames, out, origin=origin)
         else:
             raise GanforgeError(f"cannot write {out}: use a .gif (animation) or .png (strip)")
         print(f"wrote a {args.steps}-step latent walk to {out}")

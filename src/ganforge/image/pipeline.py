@@ -78,11 +78,13 @@ class LoadedGenerator:
         load_module_state(model.generator, unprefixed(prefix, tensors), "generator", path)
         return cls(model.generator.to(device), cfg, int(meta["step"]), path)
 
-    def save(self, images: torch.Tensor, out: Union[str, Path], labels: Optional[torch.Tensor] = None) -> Path:
-        """Write images by the suffix of ``out`` (.png grid, .npz, .gif, no suffix = a folder of PNGs)."""
+    def save(self, images: torch.Tensor, out: Union[str, Path], labels: Optional[torch.Tensor] = None,
+             origin=None) -> Path:
+        """Write images by the suffix of ``out`` (.png grid, .npz, .gif, no suffix = a folder of PNGs), marked with
+        the provenance ``origin`` (``ganforge.provenance.origin_of(self, seed)``; None: unmarked)."""
         from ganforge.media.writers import save_samples
 
-        return save_samples(images, out, "images", labels=labels)
+        return save_samples(images, out, "images", origin=origin, labels=labels)
 
     @property
     def num_classes(self) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import math
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -60,13 +60,17 @@ def save_grid(images: torch.Tensor, path: str | Path, nrow: Optional[int] = None
     return save_png(make_grid(images, nrow), path, scale)
 
 
+def folder_names(n: int, labels: Optional[torch.Tensor] = None) -> List[str]:
+    """The file names :func:`save_folder` gives ``n`` images: ``00000.png`` or ``00000_label7.png``."""
+    return [f"{i:05d}{f'_label{int(labels[i])}' if labels is not None else ''}.png" for i in range(n)]
+
+
 def save_folder(images: torch.Tensor, folder: str | Path, labels: Optional[torch.Tensor] = None) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     arr = images.permute(0, 2, 3, 1).cpu().numpy()
-    for i, a in enumerate(arr):
-        suffix = f"_label{int(labels[i])}" if labels is not None else ""
-        to_pil(a).save(folder / f"{i:05d}{suffix}.png")
+    for a, name in zip(arr, folder_names(len(arr), labels)):
+        to_pil(a).save(folder / name)
     return folder
 
 

@@ -6,13 +6,18 @@
 
 A writer is registered for a suffix and a kind of sample (``images``: uint8 ``[N, C, H, W]``;
 ``text``: a list of strings; ``clips``: uint8 ``[N, T, C, H, W]`` as .gif, .mp4 or .png frame strips);
-the coming families add theirs (``.wav``, ``.mid``) the same way. A suffix no writer of that kind takes is a one-line error listing the ones that do.
+the coming families add theirs (``.wav``, ``.mid``) the same way. A suffix no writer of that kind takes is a
+one-line error listing the ones that do.
+
+Given an ``origin`` (:class:`ganforge.provenance.Origin`), every file written is then marked: a
+watermark and a signed C2PA manifest, or a signed ``FILE.provenance.json`` sidecar
+(:mod:`ganforge.provenance`); ``origin=None`` (``--no-provenance``) writes the bare files.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ganforge.errors import GanforgeError
 from ganforge.files import atomic_write_text
@@ -25,16 +30,18 @@ class Writer:
     suffix: str
     write: Callable[..., Path]
     description: str
+    files: Optional[Callable[..., List[Path]]] = None   # the files a write made (default: the path it returned)
 
 
 WRITERS: Dict[Tuple[str, str], Writer] = {}
 
 
-def register_writer(kind: str, suffix: str, description: str):
-    """Decorator: ``@register_writer("images", ".png", "a grid")`` on ``write(samples, path, **options) -> Path``."""
+def register_writer(kind: str, suffix: str, description: str, files: Optional[Callable[..., List[Path]]] = None):
+    """Decorator: ``@register_writer("images", ".png", "a grid")`` on ``write(samples, path, **options) -> Path``;
+    ``files(samples, path, **options)`` lists the files of a writer that writes several (a folder)."""
 
     def decorate(fn: Callable[..., Path]) -> Callable[..., Path]:
-        WRITERS[(kind, suffix)] = Writer(kind, suffix, fn, description)
+        WRITERS[(kind, suffix)] = Writer(kind, suffix, fn, description, files)
         return fn
 
     return decorate
@@ -44,14 +51,20 @@ def suffixes(kind: str) -> Dict[str, str]:
     return {w.suffix or "(folder)": w.description for (k, _), w in sorted(WRITERS.items()) if k == kind}
 
 
-def save_samples(samples: Any, out: str | Path, kind: str = "images", **options: Any) -> Path:
-    """Write ``samples`` of a kind to ``out`` with the writer of its suffix (no suffix: a folder)."""
+def save_samples(samples: Any, out: str | Path, kind: str = "images", origin: Any = None, **options: Any) -> Path:
+    """Write ``samples`` of a kind to ``out`` with the writer of its suffix (no suffix: a folder), then mark every
+    file written with the provenance of ``origin`` (None: no provenance)."""
     out = Path(out)
     writer = WRITERS.get((kind, out.suffix.lower()))
     if writer is None:
         choices = ", ".join(f"{s} ({d})" for s, d in suffixes(kind).items())
         raise GanforgeError(f"cannot write {kind} to {out}: use {choices}")
-    return writer.write(samples, out, **options)
+    path = writer.write(samples, out, **options)
+    if origin is not None:
+        from ganforge.provenance import mark_files
+
+        mark_files(writer.files(samples, path, **options) if writer.files else [path], origin)
+    return path
 
 
 @register_writer("images", ".png", "a grid")
@@ -64,7 +77,11 @@ def _npz(images, path: Path, labels=None, **_) -> Path:
     return img.save_npz(images, path, labels)
 
 
-@register_writer("images", "", "one PNG per sample")
+def _folder_files(images, path: Path, labels=None, **_) -> List[Path]:
+    return [path / name for name in img.folder_names(len(images), labels)]
+
+
+@register_writer("images", "", "one PNG per sample", files=_folder_files)
 def _folder(images, path: Path, labels=None, **_) -> Path:
     return img.save_folder(images, path, labels)
 

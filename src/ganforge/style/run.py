@@ -17,7 +17,7 @@ import torch
 
 from ganforge.errors import GanforgeError
 from ganforge.files import atomic_write_text
-from ganforge.style.feedforward import load_transform, save_transform, style_digest, train_transform
+from ganforge.style.feedforward import load_transform, model_paths, save_transform, style_digest, train_transform
 from ganforge.style.images import load_image, save_image
 from ganforge.style.nets import loss_net
 from ganforge.style.transfer import History, StyleObjective, optimize
@@ -29,8 +29,10 @@ CONTENT_WEIGHT = 0.05
 def stylize(content: str, style: str, out: str | Path, method: str = "optimize", steps: int = 100, size: int = 256,
             model: Optional[str] = None, vgg19: Optional[str] = None, style_weight: float = STYLE_WEIGHT,
             content_weight: float = CONTENT_WEIGHT, lr: float = 0.05, seed: int = 0,
-            progress: bool = True) -> Dict[str, object]:
-    """Stylise ``content`` with ``style`` into the PNG ``out``; returns (and writes as OUT.json) the loss record."""
+            progress: bool = True, provenance: bool = True) -> Dict[str, object]:
+    """Stylise ``content`` with ``style`` into the PNG ``out``; returns (and writes as OUT.json) the loss record.
+    The PNG carries provenance (watermark + C2PA manifest: method, content, style, model and its SHA-256, seed)
+    unless ``provenance`` is False."""
     if method not in ("optimize", "feedforward"):
         raise GanforgeError(f"--method must be optimize or feedforward, got {method!r}")
     if not str(out).lower().endswith(".png"):
@@ -65,6 +67,7 @@ def stylize(content: str, style: str, out: str | Path, method: str = "optimize",
         history = History()
         history.add(seconds, 0, s.item(), c.item())
     save_image(image, out)
+    mark_stylized(Path(out), method, content, style, model, seed, provenance)
     record = {"method": method, "content": content, "style": style, "size": list(image.shape[-2:]),
               "loss_net": losses.name, "loss_net_sha256": losses.sha256, "style_weight": style_weight,
               "content_weight": content_weight, "seconds": history.last["seconds"], "style_loss":
@@ -73,6 +76,21 @@ def stylize(content: str, style: str, out: str | Path, method: str = "optimize",
         record["model"] = str(model)
     atomic_write_text(Path(out).with_suffix(".json"), json.dumps(record, indent=2) + "\n")
     return record
+
+
+def mark_stylized(out: Path, method: str, content: str, style: str, model: Optional[str], seed: int,
+                  enabled: bool) -> None:
+    """Mark a stylised image with its provenance (the feed-forward model's weights file is the checkpoint)."""
+    from ganforge.provenance import Origin, mark_files
+    from ganforge.provenance.record import sha256_of
+
+    if not enabled:
+        return
+    origin = Origin(model=f"style transfer ({method})", seed=seed, extra={"content": content, "style": style})
+    if model:
+        weights = model_paths(model)[0]
+        origin.checkpoint, origin.checkpoint_sha256 = weights.name, sha256_of(weights)
+    mark_files([out], origin)
 
 
 def train(style: str, out: str | Path, steps: int = 300, size: int = 128, style_size: int = 256, batch: int = 4,

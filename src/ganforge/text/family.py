@@ -113,7 +113,11 @@ class TextFamily(Family):
             lines = g.sample(args.n, temperature=args.temperature, top_k=args.top_k, prompt=args.prompt,
                              seed=args.seed)
         if args.out:
-            out = g.save(lines, args.out)
+            from ganforge.provenance import origin_of
+
+            origin = origin_of(g, args.seed, enabled=args.provenance, prompt=args.prompt, fill=fill,
+                               temperature=args.temperature, top_k=args.top_k)
+            out = g.save(lines, args.out, origin=origin)
             print(f"wrote {len(lines)} sentences of {g.source} (step {g.step}) to {out}")
         else:
             print("\n".join(lines))

@@ -74,11 +74,12 @@ class LoadedTextGenerator:
         model = model.to(device)
         return cls(model.generator, vocab, meta, path, model)
 
-    def save(self, lines: List[str], out: Union[str, Path]) -> Path:
-        """Write sentences to a .txt file, one per line (the media writer of ``kind="text"``)."""
+    def save(self, lines: List[str], out: Union[str, Path], origin=None) -> Path:
+        """Write sentences to a .txt file, one per line (the media writer of ``kind="text"``), with a signed
+        provenance sidecar when ``origin`` is given (``ganforge.provenance.origin_of(self, seed)``)."""
         from ganforge.media.writers import save_samples
 
-        return save_samples(list(lines), out, kind="text")
+        return save_samples(list(lines), out, kind="text", origin=origin)
 
     def decode(self, ids) -> str:
         if self.vocab is not None:

@@ -63,8 +63,11 @@ class Toy2dFamily(Family):
     def sample_command(self, args: argparse.Namespace) -> int:
         from ganforge.family import load
 
+        from ganforge.provenance import origin_of
+
         g = load(args.run, device=args.device)
-        out = g.save(g.sample(args.n, seed=args.seed), args.out or "samples.png")
+        origin = origin_of(g, args.seed, enabled=args.provenance)
+        out = g.save(g.sample(args.n, seed=args.seed), args.out or "samples.png", origin=origin)
         print(f"wrote {args.n} points of {g.source} (step {g.step}) to {out}")
         return 0
 

@@ -88,8 +88,16 @@ class Toy2dSampler:
         out = [self.generator(z[s:s + 4096].to(self.device)).cpu() for s in range(0, n, 4096)]
         return torch.cat(out) * self.data_config.scale
 
-    def save(self, samples: torch.Tensor, out: Union[str, Path]) -> Path:
-        """Write points by the suffix of ``out``: ``.npz`` (array ``points``) or ``.png`` (scatter over the data)."""
+    def save(self, samples: torch.Tensor, out: Union[str, Path], origin=None) -> Path:
+        """Write points by the suffix of ``out``: ``.npz`` (array ``points``) or ``.png`` (scatter over the data),
+        marked with the provenance ``origin`` (None: unmarked)."""
+        from ganforge.provenance import mark_files
+
+        path = self._write(samples, Path(out))
+        mark_files([path], origin)
+        return path
+
+    def _write(self, samples: torch.Tensor, out: Path) -> Path:
         out = Path(out)
         suffix = out.suffix.lower()
         if suffix == ".npz":

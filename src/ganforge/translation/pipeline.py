@@ -140,9 +140,12 @@ class Translator:
         return torch.from_numpy(arr)[None] / 127.5 - 1
 
     def translate_files(self, inputs: Paths, out: Union[str, Path], direction: Optional[str] = None,
-                        convert: bool = False, compare: bool = False) -> List[Path]:
+                        convert: bool = False, compare: bool = False, origin=None) -> List[Path]:
         """Translate an image file, a folder or a list of files into ``out`` (a file for one input file, else a
-        folder of PNGs named as the inputs); ``compare`` writes input | output (| round trip) side by side."""
+        folder of PNGs named as the inputs); ``compare`` writes input | output (| round trip) side by side.
+        Each file is marked with the provenance ``origin`` (``ganforge.provenance.origin_of(self)``; None: not)."""
+        from ganforge.provenance import mark_files
+
         direction = self.check_direction(direction)
         files, single = input_files(inputs)
         out = Path(out)
@@ -161,6 +164,7 @@ class Translator:
             target = out if single and out.suffix else out / f"{path.stem}.png"
             target.parent.mkdir(parents=True, exist_ok=True)
             save_png(make_grid(to_uint8(torch.cat(row)), nrow=len(row), padding=0), target)
+            mark_files([target], origin)
             written.append(target)
         return written
 

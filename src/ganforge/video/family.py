@@ -97,8 +97,11 @@ class VideoFamily(Family):
             raise GanforgeError("--prompt and --truncation are options of other models; a video run takes --n, "
                                 "--seed and --label/--labels")
         g = load(args.run, device=args.device)
+        from ganforge.provenance import origin_of
+
         clips, labels = g.sample(args.n, labels=parse_labels(args), seed=args.seed, return_labels=True)
-        out = g.save(clips, args.out or "clips.gif", labels=labels)
+        origin = origin_of(g, args.seed, enabled=args.provenance, labels=getattr(args, "labels", None))
+        out = g.save(clips, args.out or "clips.gif", labels=labels, origin=origin)
         print(f"wrote {args.n} clips of {g.config.frames} frames of {g.source} (step {g.step}) to {out}")
         return 0
 
@@ -111,7 +114,10 @@ class VideoFamily(Family):
         if out.suffix.lower() not in (".gif", ".mp4", ".png"):
             raise GanforgeError(f"cannot write {out}: use a .gif or .mp4 (the clips side by side) or a .png (a strip "
                                 "a clip)")
-        g.save(clips, out)
+        from ganforge.provenance import origin_of
+
+        g.save(clips, out, origin=origin_of(g, args.seed, enabled=args.provenance, action="interpolate",
+                                            space=getattr(args, "space", None) or g.spaces[0], steps=args.steps))
         print(f"wrote a {args.steps}-step walk in {getattr(args, 'space', None) or g.spaces[0]} space to {out}")
         return 0
 

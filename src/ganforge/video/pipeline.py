@@ -123,11 +123,13 @@ class VideoGenerator:
         z[space] = slerp(ends[space][0], ends[space][1], torch.linspace(0, 1, steps))
         return self.generate(z, None if y is None else y.expand(steps, -1))
 
-    def save(self, clips: torch.Tensor, out: Union[str, Path], labels: Optional[torch.Tensor] = None) -> Path:
-        """Write clips by the suffix of ``out``: .gif / .mp4 (side by side), .png (a strip a clip), .npz."""
+    def save(self, clips: torch.Tensor, out: Union[str, Path], labels: Optional[torch.Tensor] = None,
+             origin=None) -> Path:
+        """Write clips by the suffix of ``out``: .gif / .mp4 (side by side), .png (a strip a clip), .npz; marked
+        with the provenance ``origin`` (``ganforge.provenance.origin_of(self, seed)``; None: unmarked)."""
         from ganforge.media.writers import save_samples
 
-        return save_samples(clips, out, "clips", labels=labels)
+        return save_samples(clips, out, "clips", origin=origin, labels=labels)
 
     def config_dict(self) -> dict:
         return dataclasses.asdict(self.config)

@@ -76,15 +76,16 @@ def warm_up() -> None:
 # ---------------------------------------------------------------------- the app
 def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[str]] = LOCAL_HOSTS,
                max_labs: int = 32, body_limit: int = MAX_BODY_BYTES, token: Optional[str] = None,
-               studies_dir: Optional[str | Path] = None, db: Optional[str] = None) -> Starlette:
+               studies_dir: Optional[str | Path] = None, db: Optional[str] = None, provenance: bool = True) -> Starlette:
     """The studio app over the runs in ``runs_dir``; ``allowed_hosts=None`` accepts any Host header, and
     ``token`` (required off loopback) must then come with every request (see :mod:`ganforge.web.guard`).
     Rating studies keep their items in ``studies_dir`` (default: ``studies`` beside the runs folder) and
-    their ratings in ``db`` (default: ``ratings.sqlite`` there; see :mod:`ganforge.web.rate`)."""
+    their ratings in ``db`` (default: ``ratings.sqlite`` there; see :mod:`ganforge.web.rate`). Generated images
+    (Create, Translate) carry provenance (:mod:`ganforge.provenance`) unless ``provenance`` is False."""
     runs = RunsFolder(runs_dir)
     rating = RateService(runs, studies_dir if studies_dir is not None else runs.root.parent / "studies", db)
     labs = LabSessions(max_sessions=max_labs)
-    jobs = Jobs(GeneratorCache(runs))
+    jobs = Jobs(GeneratorCache(runs, provenance=provenance))
     launcher = Launcher(runs)
 
     def lab_of(request: Request):
@@ -225,7 +226,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         Route("/api/create", create_job, methods=["POST"]),
         Route("/api/jobs/{job_id}", job_status),
         Route("/api/jobs/{job_id}/result", job_result),
-        *translate_routes(runs),
+        *translate_routes(runs, provenance),
         *rate_routes(rating),
         *training_routes(runs, launcher),
         *dissect_routes(runs),

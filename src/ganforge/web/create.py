@@ -65,8 +65,8 @@ def parse_locked(spec: str, latent_dim: int) -> List[int]:
 class GeneratorCache:
     """The last few loaded generators, keyed by checkpoint file and its modification time."""
 
-    def __init__(self, runs: RunsFolder, size: int = 4):
-        self.runs, self.size = runs, size
+    def __init__(self, runs: RunsFolder, size: int = 4, provenance: bool = True):
+        self.runs, self.size, self.provenance = runs, size, provenance
         self._cache: "OrderedDict[Tuple[str, float], LoadedGenerator]" = OrderedDict()
         self._lock = threading.Lock()
 
@@ -152,17 +152,29 @@ def gif_bytes(frames: torch.Tensor, scale: int = 4, duration_ms: int = 80) -> by
     return buf.getvalue()
 
 
+def marked(cache: GeneratorCache, g: Any, data: bytes, name: str, **extra: Any) -> bytes:
+    """A download with its provenance (watermark + C2PA manifest) when the studio has it on."""
+    if not cache.provenance:
+        return data
+    from ganforge.provenance import mark_bytes, origin_of
+
+    return mark_bytes(data, name, origin_of(g, source="studio", **extra))[0]
+
+
 def run_request(cache: GeneratorCache, data: Dict[str, Any], progress: Progress) -> Tuple[str, bytes, str]:
-    """Do one Create request: (media type, content, suggested file name)."""
+    """Do one Create request: (media type, content, suggested file name); the PNG and GIF carry provenance."""
     req = from_dict(CreateRequest, data)
     g = cache.load(req.run, req.checkpoint)
     tag = f"{req.run}-step{g.step}-seed{req.seed}"
+    how = {"seed": req.seed, "label": req.label, "truncation": req.truncation, "locked": req.locked or None}
     if req.action == "sample":
         images = sample_images(g, req, progress)
-        return "image/png", png_bytes(make_grid(images), scale=2), f"{tag}.png"
+        name = f"{tag}.png"
+        return "image/png", marked(cache, g, png_bytes(make_grid(images), scale=2), name, **how), name
     frames = walk_images(g, req, progress)
     if req.action == "gif":
-        return "image/gif", gif_bytes(frames), f"{tag}-to-{req.seed_b}.gif"
+        name = f"{tag}-to-{req.seed_b}.gif"
+        return "image/gif", marked(cache, g, gif_bytes(frames), name, seed_b=req.seed_b, **how), name
     urls = ["data:image/png;base64," + base64.b64encode(png_bytes(make_grid(f[None], nrow=1, padding=0), 4))
             .decode("ascii") for f in frames]
     import json

@@ -4,6 +4,7 @@
     GET  /api/translate/runs           the translation runs: model, directions, size, channels, step
     POST /api/translate                {"run", "direction", "image": "data:image/png;base64,...", "convert"}
                                        -> {"input", "output", "cycle" (CycleGAN: A->B->A), "step"} as PNG data URLs
+                                       (output and cycle carry provenance: watermark + C2PA manifest)
 
 Runs are found through :class:`~ganforge.web.runs.RunsFolder` and loaded with :func:`ganforge.family.load`
 (the :class:`ganforge.translation.pipeline.Translator` that `ganforge translate` uses, so the page's
@@ -16,7 +17,7 @@ import base64
 import binascii
 import io
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import torch
 from starlette.concurrency import run_in_threadpool
@@ -28,7 +29,7 @@ from ganforge.config import from_dict, option
 from ganforge.errors import GanforgeError
 from ganforge.media.images import make_grid, png_bytes
 from ganforge.media.reading import read_image, to_uint8
-from ganforge.web.create import GeneratorCache
+from ganforge.web.create import GeneratorCache, marked
 from ganforge.web.jsonio import read_json, reply
 from ganforge.web.runs import NotFound, RunsFolder
 
@@ -66,9 +67,10 @@ def data_url_bytes(url: str) -> bytes:
         raise GanforgeError("image data is not valid base64; draw or upload the image again") from None
 
 
-def png_url(images: torch.Tensor) -> str:
-    """A float [1, C, H, W] image in [-1, 1] as a PNG data URL."""
-    return "data:image/png;base64," + base64.b64encode(png_bytes(make_grid(to_uint8(images), 1, padding=0))).decode()
+def png_url(images: torch.Tensor, mark: Optional[Callable[[bytes], bytes]] = None) -> str:
+    """A float [1, C, H, W] image in [-1, 1] as a PNG data URL (through ``mark``, which adds provenance)."""
+    data = png_bytes(make_grid(to_uint8(images), 1, padding=0))
+    return "data:image/png;base64," + base64.b64encode(mark(data) if mark else data).decode()
 
 
 def translate_image(cache: TranslatorCache, data: Dict[str, Any]) -> Dict[str, Any]:
@@ -79,8 +81,12 @@ def translate_image(cache: TranslatorCache, data: Dict[str, Any]) -> Dict[str, A
                            req.convert)
     out = t.translate(image, direction)
     cycle = t.translate(out, "BtoA" if direction == "AtoB" else "AtoB") if len(t.directions) == 2 else None
-    return {"input": png_url(image), "output": png_url(out), "cycle": png_url(cycle) if cycle is not None else None,
-            "direction": direction, "step": t.step}
+
+    def mark(data: bytes) -> bytes:   # the generated images carry provenance; the user's input does not
+        return marked(cache, t, data, f"{req.run}-{direction}.png", action="translate", direction=direction)
+
+    return {"input": png_url(image), "output": png_url(out, mark),
+            "cycle": png_url(cycle, mark) if cycle is not None else None, "direction": direction, "step": t.step}
 
 
 def run_list(runs: RunsFolder) -> List[Dict[str, Any]]:
@@ -101,9 +107,10 @@ def run_list(runs: RunsFolder) -> List[Dict[str, Any]]:
     return out
 
 
-def translate_routes(runs: RunsFolder) -> List[Route]:
-    """The Translate page's API routes (the page itself is served by :mod:`ganforge.web.pages`)."""
-    cache = TranslatorCache(runs)
+def translate_routes(runs: RunsFolder, provenance: bool = True) -> List[Route]:
+    """The Translate page's API routes (the page itself is served by :mod:`ganforge.web.pages`); its outputs carry
+    provenance unless ``provenance`` is False."""
+    cache = TranslatorCache(runs, provenance=provenance)
 
     async def list_runs(request: Request) -> Response:
         return reply({"runs": await run_in_threadpool(run_list, runs)})
