@@ -97,3 +97,11 @@ def test_audio_writers(tmp_path):
     assert len(audio.read_wav(wav, 8000).samples) == 3 * 400 + 2 * 2000
     folder = save_samples(clips, tmp_path / "clips", kind="audio", rate=8000)
     assert len(list(folder.glob("*.wav"))) == 3
+
+
+def test_without_fluidsynth_auto_falls_back_and_asking_for_it_is_one_line(monkeypatch):
+    monkeypatch.setattr(audio, "fluidsynth_available", lambda: False)
+    assert audio.render_midi(song(), 8000).engine == "additive"
+    with pytest.raises(GanforgeError, match="apt-get install fluidsynth") as e:
+        audio.render_midi(song(), 8000, engine="fluidsynth")
+    assert "\n" not in str(e.value)
