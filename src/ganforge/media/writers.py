@@ -5,9 +5,9 @@
     save_samples(sentences, "samples.txt")      # one sentence per line
 
 A writer is registered for a suffix and a kind of sample (``images``: uint8 ``[N, C, H, W]``;
-``text``: a list of strings; ``clips``: uint8 ``[N, T, C, H, W]`` as .gif, .mp4 or .png frame strips);
-the coming families add theirs (``.wav``, ``.mid``) the same way. A suffix no writer of that kind takes is a
-one-line error listing the ones that do.
+``text``: a list of strings; ``clips``: uint8 ``[N, T, C, H, W]`` as .gif, .mp4 or .png frame strips;
+``music``: a list of ``pretty_midi.PrettyMIDI`` songs; ``audio``: float waveforms ``[N, T]`` in [-1, 1] with a
+``rate``). A suffix no writer of that kind takes is a one-line error listing the ones that do.
 
 Given an ``origin`` (:class:`ganforge.provenance.Origin`), every file written is then marked: a
 watermark and a signed C2PA manifest, or a signed ``FILE.provenance.json`` sidecar
@@ -19,9 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+import numpy as np
+
 from ganforge.errors import GanforgeError
 from ganforge.files import atomic_write_text
+from ganforge.media import audio
 from ganforge.media import images as img
+from ganforge.media import midi as mid
 
 
 @dataclass(frozen=True)
@@ -125,3 +129,51 @@ def _clips_npz(clips, path: Path, labels=None, **_) -> Path:
     from ganforge.media import video
 
     return video.save_clips_npz(clips, path, labels)
+
+
+@register_writer("music", ".mid", "the songs one after another, a second apart")
+def _mid(songs, path: Path, gap: float = 1.0, **_) -> Path:
+    return mid.write_midi(mid.concatenate(songs, gap), path)
+
+
+@register_writer("music", ".wav", "the songs rendered to 16-bit PCM (fluidsynth or the built-in synthesiser)")
+def _music_wav(songs, path: Path, rate: int = 22050, gap: float = 1.0, engine: str = "auto", **_) -> Path:
+    sound = audio.render_midi(mid.concatenate(songs, gap), rate, engine)
+    return audio.write_wav(path, sound.samples, sound.rate)
+
+
+@register_writer("music", ".png", "piano rolls, one row per song")
+def _roll(songs, path: Path, scale: int = 3, **_) -> Path:
+    return img.save_png(mid.roll_image(songs), path, scale)
+
+
+def _music_folder_files(songs, path: Path, **_) -> List[Path]:
+    return [path / f"sample_{i:03d}{suffix}" for i in range(len(songs)) for suffix in (".mid", ".wav", ".png")]
+
+
+@register_writer("music", "", "sample_NNN.mid, .wav and .png per song", files=_music_folder_files)
+def _music_folder(songs, path: Path, **options) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    for i, song in enumerate(songs):
+        for suffix in (".mid", ".wav", ".png"):
+            WRITERS[("music", suffix)].write([song], path / f"sample_{i:03d}{suffix}", **options)
+    return path
+
+
+@register_writer("audio", ".wav", "the clips one after another, a quarter second apart")
+def _audio_wav(clips, path: Path, rate: int = 16000, gap: float = 0.25, **_) -> Path:
+    silence = np.zeros(int(gap * rate), dtype=np.float32)
+    parts = [p for c in clips for p in (np.asarray(c, dtype=np.float32).reshape(-1), silence)][:-1]
+    return audio.write_wav(path, np.concatenate(parts) if parts else silence[:0], rate)
+
+
+def _audio_folder_files(clips, path: Path, **_) -> List[Path]:
+    return [path / f"sample_{i:03d}.wav" for i in range(len(clips))]
+
+
+@register_writer("audio", "", "sample_NNN.wav per clip", files=_audio_folder_files)
+def _audio_folder(clips, path: Path, rate: int = 16000, **_) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    for i, clip in enumerate(clips):
+        audio.write_wav(path / f"sample_{i:03d}.wav", np.asarray(clip, dtype=np.float32).reshape(-1), rate)
+    return path
