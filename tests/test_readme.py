@@ -30,7 +30,7 @@ DATA = os.environ.get("GANFORGE_DATA")
 IMAGE_TINY = ["--set", "model.width=8", "--set", "data.limit=256", "--set", "train.log_every=1"]
 TEXT_TINY = ["--set", "train.pretrain_steps=2", "--set", "train.d_pretrain_steps=1", "--set", "data.limit=200",
              "--set", "model.rollouts=2", "--set", "model.hidden_dim=8", "--set", "model.emb_dim=8",
-             "--set", "model.d_num_filters=4", "--set", "train.log_every=1"]
+             "--set", "model.d_num_filters=4", "--set", "train.log_every=1", "--set", "train.eval_samples=200"]
 CAPTIONS = ["a man rides a horse on the beach", "a man holds an umbrella in the rain", "a dog runs in the park",
             "a woman sits on a bench", "two men ride bikes down the street", "a cat sleeps on a warm mat"] * 8
 

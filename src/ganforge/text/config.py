@@ -81,7 +81,7 @@ class TextTrainConfig(LoopConfig):
                                "every N steps")
     device: str = option("cpu", help="cpu, auto, cuda or cuda:N")
     eval_every: int = option(0, min=0, help="NLL_oracle / NLL_gen every N steps (0 = only at the phase ends)")
-    eval_samples: int = option(2000, min=1, help="generated sentences for the in-training NLL_oracle")
+    eval_samples: int = option(2000, min=1, help="generated sentences for the in-training NLL_oracle; test sentences for the in-training NLL_gen")
     pretrain_steps: int = option(2000, min=0, help="MLE steps of the generator")
     d_pretrain_steps: int = option(300, min=0, help="discriminator steps against the pre-trained generator")
     d_steps: int = option(3, min=1, help="discriminator steps per adversarial generator step")

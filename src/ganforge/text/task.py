@@ -179,7 +179,8 @@ class TextTask(Task):
 
     @torch.no_grad()
     def evaluate(self) -> Dict[str, float]:
-        """NLL_oracle (oracle data) and NLL_gen (when there is a test set) of the sampling generator."""
+        """NLL_oracle (oracle data) and NLL_gen (when there is a test set: its first ``eval_samples`` sentences) of
+        the sampling generator; `ganforge eval RUN --metrics nll` scores the whole test set."""
         G = self.state.sampling_module()
         was_training = G.training
         G.eval()
@@ -187,7 +188,7 @@ class TextTask(Task):
         if self.corpus.oracle is not None:
             out["nll_oracle"] = nll_of_generated(G, self.corpus.oracle, self.cfg.train.eval_samples, seed=4321)
         if self.corpus.test is not None:
-            out["nll_gen"] = nll_gen(G, self.corpus.test)
+            out["nll_gen"] = nll_gen(G, self.corpus.test[:self.cfg.train.eval_samples])
         G.train(was_training)
         return out
 
