@@ -30,7 +30,7 @@ from ganforge.registry import Registry
 # each family module registers its family and imports what it adds to the shared registries (its metrics,
 # feature extractors and sample sources)
 FAMILY_MODULES = ["ganforge.image.family", "ganforge.text.family", "ganforge.toy2d.family",
-                  "ganforge.translation.family"]
+                  "ganforge.translation.family", "ganforge.audio.family"]
 _loaded = False
 
 

@@ -30,8 +30,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
@@ -41,15 +39,15 @@ from PIL import Image
 from tqdm import tqdm
 
 from ganforge.config import from_dict, option
+from ganforge.datasets.built import check_target, publish, read_info, verify  # noqa: F401  (verify: the API)
 from ganforge.datasets.bundled import PHOTOS, bundled_image
 from ganforge.datasets.idx_files import MNIST, find_file, read_idx_split, search_folders
 from ganforge.errors import DataError
-from ganforge.files import atomic_write_text, file_digest
+from ganforge.files import file_digest
 from ganforge.registry import Registry
 from ganforge.version import __version__
 
 FORMAT = "ganforge-translation-data/1"
-SUMS = "SHA256SUMS"
 BUILDERS = Registry("translation data set")
 SKLEARN_TEST = 500        # load_digits' 1,797 digits: 1,297 train, 500 test
 MNIST_BOX = 20 / 28       # the side of MNIST's digit box over the image side
@@ -249,35 +247,19 @@ def build(name: str, out: str | Path, n: int = 2000, size: int = 32, seed: int =
     check_target(out, overwrite)
     sources: Dict[str, str] = {}
     parts = builder.parts(opts, sources)
-    tmp = out.parent / f".{out.name}.part{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
+
+    def fill(tmp: Path) -> Dict[str, object]:
         with tqdm(total=sum(p.count for p in parts), desc=f"build {name}", unit="img",
                   disable=None if progress else True) as bar:
             for part in parts:
                 write_part(tmp / part.folder, part, bar)
-        info = {"format": FORMAT, "name": name, "kind": builder.kind, "domains": dict(zip("AB", builder.domains)),
-                "description": builder.description, "options": {k: v for k, v in asdict(opts).items() if k != "data_dir"},
+        return {"format": FORMAT, "name": name, "kind": builder.kind, "domains": dict(zip("AB", builder.domains)),
+                "description": builder.description,
+                "options": {k: v for k, v in asdict(opts).items() if k != "data_dir"},
                 "counts": {p.folder: p.count for p in parts}, "sources": dict(sorted(sources.items())),
                 "ganforge_version": __version__}
-        atomic_write_text(tmp / "dataset.json", json.dumps(info, indent=2) + "\n")
-        write_sums(tmp)
-        verify(tmp)
-        if out.exists():
-            shutil.rmtree(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return info
 
-
-def check_target(out: Path, overwrite: bool) -> None:
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        if not (out / "dataset.json").is_file():
-            raise DataError(f"{out} exists and is not a ganforge data set; pass a new or empty folder as --out")
-        if not overwrite:
-            raise DataError(f"{out} already holds a data set; pass --overwrite to replace it, or another --out")
+    return publish(out, fill)
 
 
 def write_part(folder: Path, part: Part, bar: tqdm) -> None:
@@ -292,47 +274,12 @@ def write_part(folder: Path, part: Part, bar: tqdm) -> None:
     (folder / "labels.json").write_text(json.dumps(labels, indent=0, sort_keys=True) + "\n")
 
 
-def data_files(root: Path) -> List[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.name != SUMS)
-
-
-def write_sums(root: Path) -> None:
-    lines = [f"{file_digest(p, 'sha256')}  {p.relative_to(root).as_posix()}" for p in data_files(root)]
-    atomic_write_text(root / SUMS, "\n".join(lines) + "\n")
-
-
-def verify(root: str | Path) -> int:
-    """Check every file of a built data set against its SHA256SUMS (and that no file is missing or extra)."""
-    root = Path(root)
-    sums = root / SUMS
-    fix = "rebuild it with `ganforge data build`"
-    if not sums.is_file():
-        raise DataError(f"{root} has no {SUMS}; it is not a ganforge data set: {fix}")
-    listed: Dict[str, str] = {}
-    for line in sums.read_text().splitlines():
-        digest, _, rel = line.partition("  ")
-        listed[rel] = digest
-    present = {p.relative_to(root).as_posix() for p in data_files(root)}
-    for rel in sorted(set(listed) | present):
-        if rel not in present:
-            raise DataError(f"{root / rel} is missing; the data set is incomplete: {fix}")
-        if rel not in listed:
-            raise DataError(f"{root / rel} is not listed in {SUMS}; remove it or {fix}")
-        if file_digest(root / rel, "sha256") != listed[rel]:
-            raise DataError(f"{root / rel} does not match its checksum in {SUMS}; the file changed: {fix}")
-    return len(listed)
-
-
 def read_built(root: str | Path, split: str, side: str) -> tuple:
     """Images (uint8 ``[N, C, H, W]``) and labels of one side (``A``/``B``) of a built split (``train``/``test``)."""
     import torch
 
     root = Path(root)
-    info_path = root / "dataset.json"
-    if not info_path.is_file():
-        raise DataError(f"{root} is not a data set built by ganforge (no dataset.json); build one with "
-                        "`ganforge data build NAME --out DIR`")
-    paired = json.loads(info_path.read_text()).get("kind") == "paired"
+    paired = read_info(root).get("kind") == "paired"
     folder = root / (split if paired else f"{split}{side}")
     labels_path = folder / "labels.json"
     if side not in ("A", "B") or not labels_path.is_file():
