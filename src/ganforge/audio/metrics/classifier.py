@@ -8,7 +8,8 @@ the others. Its 128 features (before the last ReLU) give the Fréchet distance. 
 2048-point STFT (hop 512) of the first 16384 samples at 16 kHz, mapped by triangular filters to
 3 bins per semitone from MIDI 36 to 108 (216 bins, so a pitch shift is a shift along the axis),
 log-compressed; then three conv 3x3 + max-pool layers, average pooling to 2 frames, linear 128,
-linear to the classes. Training is seeded (weights, batch order) through the metrics core's
+linear to the classes. A third of each training batch is cut after 1024 samples and a third after
+4096 (silence after), so it hears clips of the models' shorter lengths too. Training is seeded (weights, batch order) through the metrics core's
 :func:`~ganforge.metrics.classifier_training.fit_classifier`; the weights of the notes set ship in
 the package (``weights/``, like the MNIST classifier) so every machine scores with the same
 network, and the file's sha256 goes into every card. The header holds the classes, the data set's
@@ -118,6 +119,13 @@ def marginal(probs: np.ndarray, labels: Dict[str, List[str]], key: str) -> np.nd
     return p.sum(axis=tuple(i + 1 for i in range(len(sizes)) if i != axis))
 
 
+def cut_short(spectrograms: torch.Tensor) -> torch.Tensor:
+    """A third of a batch kept whole, a third cut after 1024 samples, a third after 4096 (the frames after: silence)."""
+    keep = torch.tensor([LENGTH, 1024, 4096])[torch.randint(0, 3, (len(spectrograms),))] // HOP + 1
+    frames = torch.arange(spectrograms.shape[-1])
+    return spectrograms * (frames[None] < keep[:, None])[:, None, None]
+
+
 # ---- training, saving, loading --------------------------------------------------------------------------------------
 
 def weights_name(data_name: str) -> str:
@@ -146,9 +154,10 @@ def train_classifier(data: str, out: Optional[str] = None, epochs: float = 15.0,
     model = AudioClassifier(len(classes))
     steps = max(1, int(epochs * len(train) / batch_size))
     t0 = time.monotonic()
-    # the front end is fixed: the net trains on spectrograms computed once
+    # the front end is fixed: the net trains on spectrograms computed once, some cut as clips of the models'
+    # shorter lengths are (1024 or 4096 samples, then silence)
     fit_classifier(model.net, model.spectrograms(train.waves), joint_labels(train, labels), steps, batch_size, lr,
-                   seed, desc=f"train {weights_name(info['name'])}", quiet=quiet)
+                   seed, prepare=cut_short, desc=f"train {weights_name(info['name'])}", quiet=quiet)
     model.eval()
     primary = info["default_label"]
     acc = classifier_accuracy(model.net, model.spectrograms(test.waves), joint_labels(test, labels))

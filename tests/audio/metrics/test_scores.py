@@ -1,0 +1,74 @@
+"""The audio classifier and its scores: trained by the command, registered metrics, the card, real vs generated."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from ganforge.audio.metrics.classifier import AudioClassifier, joint_classes, load_classifier, marginal
+from ganforge.audio.metrics.scores import AudioCard, Reference, evaluate_run, real_figures
+from ganforge.audio.task import AudioTask
+from ganforge.cli.main import main
+from ganforge.engine.loop import Trainer
+from ganforge.errors import GanforgeError
+from ganforge.metrics.registry import METRICS
+
+from audio_helpers import tiny_audio_config
+
+
+@pytest.fixture(scope="module")
+def classifier(tiny_notes, tmp_path_factory):
+    out = tmp_path_factory.mktemp("classifier") / "notes.safetensors"
+    assert main(["features", "train", "--data", str(tiny_notes), "--epochs", "120", "--threads", "1", "--out", str(out)]) == 0
+    return out
+
+
+def test_the_classifier_is_trained_reproducibly_and_hears_the_pitch(tiny_notes, classifier, tmp_path, capsys):
+    model, meta = load_classifier(classifier)
+    assert meta["labels"] == {"pitch": ["60", "64", "67"], "instrument": ["piano", "flute"]}
+    assert meta["primary"] == "pitch" and meta["test_pitch_accuracy"] >= 0.5 and meta["steps"] == 22
+    again = tmp_path / "again.safetensors"
+    assert main(["features", "train", "--data", str(tiny_notes), "--epochs", "120", "--threads", "1",
+                 "--out", str(again)]) == 0
+    first, second = load_file(str(classifier)), load_file(str(again))   # same seed, same machine: the same weights
+    assert first.keys() == second.keys() and all(torch.equal(first[k], second[k]) for k in first)
+    assert joint_classes(meta["labels"])[:2] == ["pitch=60|instrument=piano", "pitch=60|instrument=flute"]
+    probs = np.eye(6)[[0, 1, 5]]
+    assert marginal(probs, meta["labels"], "pitch").tolist() == [[1, 0, 0], [1, 0, 0], [0, 0, 1]]
+    features, logits = AudioClassifier(6)(torch.zeros(2, 4000))
+    assert features.shape == (2, 128) and logits.shape == (2, 6)
+
+
+def test_real_figures_and_a_generator_scored_beside_them(tiny_notes, classifier, tmp_path):
+    assert {"audio_is", "audio_fd", "label_accuracy", "label_entropy"} <= set(METRICS.names())
+    ref = Reference(tiny_notes, 1024, weights=str(classifier))
+    real = real_figures(tiny_notes, reference=ref)
+    assert set(real.values) == {"is", "is_std", "fd", "pitch_accuracy", "pitch_entropy"}
+    assert real.values["pitch_accuracy"] >= 0.5 and real.values["is"] > 1.0
+    if real.values["pitch_accuracy"] == 1.0:   # 2 clips of each of the 3 pitches, all heard right
+        assert abs(real.values["pitch_entropy"] - np.log2(3)) < 1e-9
+    cfg = tiny_audio_config(tiny_notes, model={"conditional": True}, train={"steps": 1})
+    Trainer(AudioTask(cfg), tmp_path / "run", quiet=True).fit()
+    fake = evaluate_run(tmp_path / "run", n=30, reference=ref)
+    assert set(fake.values) == set(real.values)
+    assert fake.values["fd"] > real.values["fd"] and fake.values["pitch_entropy"] <= np.log2(3) + 1e-9
+    card = AudioCard.from_dict(json.loads(json.dumps(fake.card.to_dict())))
+    assert card == fake.card and card.reference == "notes train" and card.classifier == "notes-classifier"
+    assert card.clip_length == 1024 and card.num_samples == 30 and card.reference_count == 12
+    assert card.classifier_sha256 == real.card.classifier_sha256 and "pitch" in str(fake)
+    with pytest.raises(GanforgeError, match="trained on other classes"):
+        Reference(tiny_notes, 1024, weights=str(classifier)).__class__(tiny_notes, 1024, weights=str(_other(tmp_path)))
+
+
+def _other(tmp_path):
+    """Classifier weights of other classes (a 3-class set)."""
+    from safetensors.torch import save_file
+
+    path = tmp_path / "other.safetensors"
+    state = {k: v.contiguous() for k, v in AudioClassifier(3).state_dict().items()}
+    save_file(state, str(path), metadata={"ganforge": json.dumps({"format": "ganforge-audio-classifier/1",
+                                                                   "labels": {"digit": ["0", "1", "2"]}})})
+    return path
