@@ -137,8 +137,10 @@ class AudioTask(Task):
                 "classes": self.data.classes if self.cfg.model.conditional else []}
 
     def prepare_run(self, run: RunFolder, resumed: bool) -> dict:
+        conditional = self.cfg.model.conditional
         return {"data": self.data.name, "data_dir": str(Path(self.cfg.data.dir).resolve()),
-                "sample_rate": self.cfg.model.sample_rate}
+                "sample_rate": self.cfg.model.sample_rate, "label": self.data.label if conditional else "none",
+                "classes": self.data.classes if conditional else []}
 
     def progress_values(self, values: Dict[str, float]) -> Dict[str, float]:
         return {"d": values["loss/d"], "g": values["loss/g"], "clips/s": values["clips_per_s"]}
