@@ -72,3 +72,15 @@ def _other(tmp_path):
     save_file(state, str(path), metadata={"ganforge": json.dumps({"format": "ganforge-audio-classifier/1",
                                                                    "labels": {"digit": ["0", "1", "2"]}})})
     return path
+
+
+def test_the_shipped_notes_classifier_is_the_one_the_full_set_trains():
+    from ganforge.audio.data.builders import INSTRUMENTS, PITCHES
+    from ganforge.audio.metrics.classifier import SHIPPED_SHA256, default_weights
+    from ganforge.files import file_digest
+
+    path = default_weights("notes")
+    assert path.parent.name == "weights" and file_digest(path, "sha256") == SHIPPED_SHA256["notes-classifier"]
+    _, meta = load_classifier(path)
+    assert meta["labels"] == {"pitch": [str(p) for p in PITCHES], "instrument": list(INSTRUMENTS)}
+    assert meta["train_clips"] == 1000 and meta["test_pitch_accuracy"] >= 0.95 and meta["seed"] == 0

@@ -40,6 +40,8 @@ from ganforge.metrics.features import FeatureExtractor, extractor_dir, register_
 RATE, LENGTH, N_FFT, HOP = 16000, 16384, 2048, 512
 LOW, HIGH, PER_SEMITONE = 36, 108, 3
 SHIPPED = Path(__file__).resolve().parent / "weights"
+# trained by `ganforge features train --data DIR --threads 1` on `ganforge data build notes --out DIR` (defaults)
+SHIPPED_SHA256 = {"notes-classifier": "c4c74ba223fd94f5517e7b68714651b1a7c137de40481a26d09eb91216e7087c"}
 FORMAT = "ganforge-audio-classifier/1"
 
 

@@ -7,8 +7,9 @@ Registered with ``@register_metric`` (modality ``"audio"``), all from the classi
 (:mod:`.classifier`), against the set's *training* clips (what the GANs learn from):
 
 - ``audio_is``: the inception score (Salimans et al. 2016) of the primary label (pitch for notes,
-  digit for spoken digits), the classifier's probabilities summed over the other labels, 10 splits
-  (fewer below 250 clips: one per 25);
+  digit for spoken digits), the classifier's probabilities summed over the other labels, in splits
+  of at least 10 clips per class (at most 10 splits; 250 clips of 25 pitches: one), so that a split
+  can show every class;
   WaveGAN's paper reports it on SC09 with a digit classifier;
 - ``audio_fd``: Fréchet distance of the classifier's 128 features to the training clips' (FID-style);
 - ``label_accuracy``: how often the classifier hears the requested label in conditional samples
@@ -72,7 +73,8 @@ class AudioInceptionScore(AudioMetric):
 
     def compute(self, inputs: MetricInputs) -> Dict[str, float]:
         j = self.judged(inputs)
-        mean, std = inception_score(j.probs, min(j.splits, max(1, len(j.probs) // 25)))
+        n, k = j.probs.shape
+        mean, std = inception_score(j.probs, min(j.splits, max(1, n // (10 * k))))
         return {"is": mean, "is_std": std}
 
 
@@ -109,7 +111,7 @@ class LabelEntropy(AudioMetric):
         j = self.judged(inputs)
         counts = np.bincount(j.probs.argmax(1), minlength=j.probs.shape[1]).astype(np.float64)
         p = counts[counts > 0] / counts.sum()
-        return {f"{j.label}_entropy": float(-(p * np.log2(p)).sum())}
+        return {f"{j.label}_entropy": float(0.0 - (p * np.log2(p)).sum())}
 
 
 @dataclass(frozen=True)
