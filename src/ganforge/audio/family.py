@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List
 
+from ganforge.audio import pipeline as _pipeline  # noqa: F401  (registers the spectrogram writer of clips)
 from ganforge.audio.metrics import scores as _scores  # noqa: F401  (registers the audio metrics)
 from ganforge.audio.config import RunConfig
 from ganforge.family import Family, register_family, shared_train_keys
@@ -48,10 +49,14 @@ class AudioFamily(Family):
         return out
 
     def trainer(self, cfg: RunConfig, run_dir: Path, quiet: bool = False):
+        from ganforge.audio.metrics.scores import audio_eval_hooks
         from ganforge.audio.task import AudioTask
         from ganforge.engine.loop import Trainer
 
-        return Trainer(AudioTask(cfg), run_dir, quiet=quiet)
+        trainer = Trainer(AudioTask(cfg), run_dir, quiet=quiet)
+        if trainer.main:
+            trainer.hooks += audio_eval_hooks(trainer.task, trainer, quiet=quiet)
+        return trainer
 
     def describe(self, trainer) -> str:
         cfg, task = trainer.cfg, trainer.task
@@ -83,7 +88,7 @@ class AudioFamily(Family):
         from ganforge.audio.metrics.scores import evaluate_run
 
         score = evaluate_run(args.run, n=args.n or 0, seed=args.seed, device=args.device,
-                             metrics=getattr(args, "metrics", None))
+                             metrics=getattr(args, "metrics", None), weights=getattr(args, "weights", None))
         print(score)
         if args.out:
             Path(args.out).write_text(json.dumps(score.to_dict(), indent=2))

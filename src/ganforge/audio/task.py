@@ -13,6 +13,7 @@ import dataclasses
 from pathlib import Path
 from typing import Dict, List, Optional
 
+import numpy as np
 import torch
 
 from ganforge.audio import spectral
@@ -153,6 +154,23 @@ class AudioTask(Task):
         waves = G.waveform(G(self.fixed_z, self.fixed_labels)).cpu()
         G.train(was_training)
         return waves
+
+    @torch.no_grad()
+    def eval_clips(self, n: int, seed: int, classes: List[str]):
+        """``n`` clips from latents fixed by ``seed`` (classes in turn when conditional) and, when conditional, the
+        index in ``classes`` (a data set's class names) of the class asked for."""
+        G, m = self.state.sampling_module(), self.cfg.model
+        was_training = G.training
+        G.eval()
+        z = torch.randn(n, m.latent_dim, generator=step_generator(seed, 0, stream=77))
+        y = torch.arange(n) % m.num_classes if m.conditional else None
+        clips = torch.cat([G.waveform(G(z[s:s + 64].to(self.device), None if y is None else y[s:s + 64].to(self.device)))
+                           .float().cpu() for s in range(0, n, 64)])
+        G.train(was_training)
+        names = self.data.classes
+        requested = None if y is None else np.array([classes.index(names[i]) if names[i] in classes else -1
+                                                     for i in y.tolist()])
+        return clips, requested
 
     def write_samples(self, run: RunFolder, step: int, writer: Optional[object]) -> None:
         waves, rate = self.fixed_clips(), self.cfg.model.sample_rate

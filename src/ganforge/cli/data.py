@@ -34,12 +34,12 @@ def build(args: argparse.Namespace) -> int:
     if args.name in AUDIO:
         from ganforge.audio.data.builders import build as build_audio
 
-        info = build_audio(args.name, args.out, n=args.n or 8, seed=args.seed, overwrite=args.overwrite)
+        info = build_audio(args.name, args.out, n=8 if args.n is None else args.n, seed=args.seed, overwrite=args.overwrite)
         counts = ", ".join(f"{folder} {count}" for folder, count in info["counts"].items())
         print(f"built {info['name']} ({info['synthetic']}; 16 kHz clips) in {args.out}: {counts}; checksums verified "
               "(SHA256SUMS)")
         return 0
-    info = build_set(args.name, args.out, n=args.n or 2000, size=args.size, seed=args.seed, data_dir=args.data_dir,
+    info = build_set(args.name, args.out, n=2000 if args.n is None else args.n, size=args.size, seed=args.seed, data_dir=args.data_dir,
                      overwrite=args.overwrite)
     counts = ", ".join(f"{folder} {count}" for folder, count in info["counts"].items())
     print(f"built {info['name']} ({info['kind']}, {args.size}x{args.size}) in {args.out}: {counts}; "

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -10,10 +11,9 @@ from safetensors.torch import load_file
 
 from ganforge.audio.metrics.classifier import AudioClassifier, joint_classes, load_classifier, marginal
 from ganforge.audio.metrics.scores import AudioCard, Reference, evaluate_run, real_figures
-from ganforge.audio.task import AudioTask
 from ganforge.cli.main import main
-from ganforge.engine.loop import Trainer
 from ganforge.errors import GanforgeError
+from ganforge.family import FAMILIES
 from ganforge.metrics.registry import METRICS
 
 from audio_helpers import tiny_audio_config
@@ -42,7 +42,7 @@ def test_the_classifier_is_trained_reproducibly_and_hears_the_pitch(tiny_notes, 
     assert features.shape == (2, 128) and logits.shape == (2, 6)
 
 
-def test_real_figures_and_a_generator_scored_beside_them(tiny_notes, classifier, tmp_path):
+def test_real_figures_and_a_generator_scored_beside_them(tiny_notes, classifier, tmp_path, monkeypatch):
     assert {"audio_is", "audio_fd", "label_accuracy", "label_entropy"} <= set(METRICS.names())
     ref = Reference(tiny_notes, 1024, weights=str(classifier))
     real = real_figures(tiny_notes, reference=ref)
@@ -50,9 +50,17 @@ def test_real_figures_and_a_generator_scored_beside_them(tiny_notes, classifier,
     assert real.values["pitch_accuracy"] >= 0.5 and real.values["is"] > 1.0
     if real.values["pitch_accuracy"] == 1.0:   # 2 clips of each of the 3 pitches, all heard right
         assert abs(real.values["pitch_entropy"] - np.log2(3)) < 1e-9
-    cfg = tiny_audio_config(tiny_notes, model={"conditional": True}, train={"steps": 1})
-    Trainer(AudioTask(cfg), tmp_path / "run", quiet=True).fit()
+    # --eval-every finds the classifier `features train` put in the cache (the shipped one has other classes)
+    monkeypatch.setenv("GANFORGE_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "cache" / "features").mkdir(parents=True)
+    shutil.copy(classifier, tmp_path / "cache" / "features" / "notes-classifier.safetensors")
+    cfg = tiny_audio_config(tiny_notes, model={"conditional": True}, train={"steps": 1, "eval_every": 1,
+                                                                            "eval_samples": 30})
+    FAMILIES.get("audio").trainer(cfg, tmp_path / "run", quiet=True).fit()
     fake = evaluate_run(tmp_path / "run", n=30, reference=ref)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [1] and rows[0]["values"].keys() == fake.values.keys()
+    assert AudioCard.from_dict(rows[0]["card"]).classifier_sha256 == fake.card.classifier_sha256
     assert set(fake.values) == set(real.values)
     assert fake.values["fd"] > real.values["fd"] and fake.values["pitch_entropy"] <= np.log2(3) + 1e-9
     card = AudioCard.from_dict(json.loads(json.dumps(fake.card.to_dict())))
@@ -60,7 +68,7 @@ def test_real_figures_and_a_generator_scored_beside_them(tiny_notes, classifier,
     assert card.clip_length == 1024 and card.num_samples == 30 and card.reference_count == 12
     assert card.classifier_sha256 == real.card.classifier_sha256 and "pitch" in str(fake)
     with pytest.raises(GanforgeError, match="trained on other classes"):
-        Reference(tiny_notes, 1024, weights=str(classifier)).__class__(tiny_notes, 1024, weights=str(_other(tmp_path)))
+        Reference(tiny_notes, 1024, weights=str(_other(tmp_path)))
 
 
 def _other(tmp_path):

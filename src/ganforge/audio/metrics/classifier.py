@@ -138,9 +138,22 @@ def trained_weights(data_name: str) -> Path:
     return extractor_dir() / f"{weights_name(data_name)}.safetensors"
 
 
-def default_weights(data_name: str) -> Path:
+def default_weights(data_name: str, labels: Optional[Dict[str, List[str]]] = None) -> Path:
+    """The shipped weights of a set, else those `ganforge features train` wrote to the cache; with ``labels``, the
+    first of the two trained on those classes (a notes set of other instruments or pitches needs its own)."""
     shipped = SHIPPED / f"{weights_name(data_name)}.safetensors"
-    return shipped if shipped.is_file() else trained_weights(data_name)
+    candidates = [p for p in (shipped, trained_weights(data_name)) if p.is_file()]
+    if labels is not None:
+        candidates = [p for p in candidates if header(p).get("labels") == labels] or candidates
+    return candidates[0] if candidates else trained_weights(data_name)
+
+
+def header(path: Path) -> dict:
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            return json.loads((f.metadata() or {}).get("ganforge", "{}"))
+    except (SafetensorError, OSError, ValueError):
+        return {}
 
 
 def train_classifier(data: str, out: Optional[str] = None, epochs: float = 15.0, batch_size: int = 64,
@@ -201,12 +214,14 @@ class AudioExtractor(FeatureExtractor):
     resize = "none (clips padded or cut to 16384 samples at 16 kHz)"
     batch_size = 128
 
-    def __init__(self, data_name: str, weights: Optional[str] = None, device: str = "cpu"):
+    def __init__(self, data_name: str, weights: Optional[str] = None, device: str = "cpu",
+                 labels: Optional[Dict[str, List[str]]] = None):
         self.name = weights_name(data_name)
-        path = Path(weights) if weights else default_weights(data_name)
+        path = Path(weights) if weights else default_weights(data_name, labels)
         if not path.is_file():
             raise GanforgeError(f"no {self.name} weights at {path}; train them once with `ganforge features train "
-                                f"--data DIR` (DIR: the {data_name} set built by `ganforge data build {data_name}`)")
+                                f"--data DIR` (DIR: the {data_name} set built by `ganforge data build {data_name}`), "
+                                "or pass --weights FILE")
         model, self.meta = load_classifier(path)
         super().__init__(model, path, device)
 

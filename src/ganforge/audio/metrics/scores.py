@@ -151,10 +151,11 @@ class Reference:
                                 "scores need one (its labels and classifier)")
         self.data, self.length, self.name = Path(data), length, str(self.info["name"])
         self.labels, self.label = self.info["labels"], str(self.info["default_label"])
-        self.extractor = AudioExtractor(self.name, weights, device)
+        self.extractor = AudioExtractor(self.name, weights, device, self.labels)
         if self.extractor.meta.get("labels") != self.labels:
-            raise GanforgeError(f"the {self.extractor.name} weights were trained on other classes than {data} holds; "
-                                f"train a classifier for it: ganforge features train --data {data} --out FILE")
+            raise GanforgeError(f"the {self.extractor.name} weights {self.extractor.weights_path} were trained on "
+                                f"other classes than {data} holds; train a classifier for it: ganforge features train "
+                                f"--data {data}")
         train = load_clips(data, "train", length, RATE)
         self.count, self.sha256 = len(train), array_digest(train.waves.numpy())
         features, _ = self.judge(train.waves)
@@ -183,7 +184,8 @@ def class_indices(classes, data_classes) -> Dict[int, int]:
 
 
 def evaluate_run(target: str | Path, n: int = 0, seed: int = 0, device: str = "cpu", metrics: Optional[str] = None,
-                 data: Optional[str] = None, reference: Optional[Reference] = None) -> Score:
+                 data: Optional[str] = None, reference: Optional[Reference] = None,
+                 weights: Optional[str] = None) -> Score:
     """Sample ``n`` clips (default 1000) of a run (one per class in turn when conditional) and score them."""
     from ganforge.engine.run_folder import run_folder_of
     from ganforge.family import load
@@ -194,7 +196,7 @@ def evaluate_run(target: str | Path, n: int = 0, seed: int = 0, device: str = "c
     if not data or not (Path(data) / "dataset.json").is_file():
         raise GanforgeError(f"the data of {target} ({data or 'not recorded'}) is not a set built by `ganforge data "
                             "build`: the classifier scores need one (pass its folder to `evaluate_run(data=...)`)")
-    ref = reference or Reference(data, g.config.length, device=device)
+    ref = reference or Reference(data, g.config.length, weights=weights, device=device)
     n = n or 1000
     requested, indices = None, None
     if g.num_classes and g.label == ref.label:
@@ -211,3 +213,29 @@ def real_figures(data: str | Path, length: int = 16384, device: str = "cpu", met
     ref = reference or Reference(data, length, device=device)
     test = load_clips(data, "test", length, RATE)
     return ref.score(test.waves, test.labels.numpy(), f"{ref.name} test (real clips)", metrics or DEFAULT_METRICS)
+
+
+def audio_eval_hooks(task: Any, trainer: Any, quiet: bool = False) -> list:
+    """``--eval-every N`` of an audio run: every N steps (and at the end) the classifier scores of
+    ``train.eval_samples`` clips (at most 1000) from fixed latents into metrics.jsonl with their card."""
+    t = task.cfg.train
+    if not t.eval_every:
+        return []
+    data = task.cfg.data.dir
+    if not (Path(data) / "dataset.json").is_file():
+        raise GanforgeError(f"--eval-every scores audio runs with the classifier of a set built by `ganforge data "
+                            f"build`; {data} is not one: drop --eval-every (sample and listen instead)")
+    ref = Reference(data, task.cfg.model.length, device=str(task.device))
+    n, done = min(t.eval_samples, 1000), set()
+
+    def hook(step: int, ended: Optional[str]) -> None:
+        if step in done or (step % t.eval_every and not ended):
+            return
+        done.add(step)
+        clips, requested = task.eval_clips(n, t.seed, ref.labels.get(ref.label, []))
+        score = ref.score(clips, requested if ref.label == task.data.label else None, f"step {step}", seed=t.seed)
+        trainer.run.append_metrics(step, score.values, card=score.card.to_dict())
+        if not quiet:
+            print(f"eval at step {step}: " + str(score).splitlines()[1].strip(), flush=True)
+
+    return [hook]
