@@ -1,7 +1,7 @@
 """WaveGAN and SpecGAN on the rendered notes: classifier IS, Fréchet distance and pitch accuracy beside the real set's.
 
     python benchmarks/audio.py [--minutes 5] [--length 4096] [--threads 2] [--out benchmarks/results/audio]
-                               [--media docs/media/audio]
+                               [--media docs/media/audio] [--set KEY=VALUE ...]
     python benchmarks/audio.py --tiny          # every step with tiny models and data (< 1 min): checks the script
 
 1. builds the notes set (`ganforge data build notes`: 5 instruments x 25 pitches, 1,000 train / 250 test clips)
@@ -43,6 +43,8 @@ def main() -> None:
     p.add_argument("--n", type=int, default=250, help="clips scored per model (the test split holds 250)")
     p.add_argument("--out", default="benchmarks/results/audio")
     p.add_argument("--media", default="docs/media/audio", help="where the WAV and PNG samples go")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="a config key for both trainings, e.g. --set train.d_steps=2 (repeatable)")
     p.add_argument("--tiny", action="store_true", help="tiny everything, temporary folders: checks the script")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
@@ -78,7 +80,8 @@ def main() -> None:
         t0 = time.monotonic()
         code = ganforge(["train", model, "--data", str(data), "--out", str(out / "runs"), "--name", model, "--quiet",
                          "--set", "model.conditional=true", "--set", f"model.length={length}",
-                         "--set", f"train.threads={args.threads}", *budget, *tiny])
+                         "--set", f"train.threads={args.threads}", *budget, *tiny,
+                         *[a for kv in args.overrides for a in ("--set", kv)]])
         if code:
             raise SystemExit(f"training {model} failed ({code})")
         runs[model] = out / "runs" / model

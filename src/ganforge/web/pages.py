@@ -41,7 +41,7 @@ PAGES: List[Page] = [
     Page("/translate", "Translate", ("translate.js",), ("translate.css",)),
     Page("/rate", "Rate", ("rate.js",)),
     Page("/dissect", "Dissect", ("dissect.js",), ("dissect.css",)),
-    Page("/listen", "Listen", ("listen.js",)),
+    Page("/listen", "Listen", ("listen.js",), ("listen.css",)),
 ]
 
 
