@@ -214,8 +214,11 @@ class AudioExtractor(FeatureExtractor):
     resize = "none (clips padded or cut to 16384 samples at 16 kHz)"
     batch_size = 128
 
-    def __init__(self, data_name: str, weights: Optional[str] = None, device: str = "cpu",
-                 labels: Optional[Dict[str, List[str]]] = None):
+    data_name = ""
+
+    def __init__(self, weights: Optional[str] = None, device: str = "cpu",
+                 labels: Optional[Dict[str, List[str]]] = None, data_name: Optional[str] = None):
+        data_name = data_name or self.data_name
         self.name = weights_name(data_name)
         path = Path(weights) if weights else default_weights(data_name, labels)
         if not path.is_file():
@@ -240,12 +243,14 @@ class AudioExtractor(FeatureExtractor):
 
 
 @register_extractor("notes-classifier")
-def notes_classifier(weights: Optional[str] = None, device: str = "cpu") -> AudioExtractor:
+class NotesClassifier(AudioExtractor):
     """Rendered notes: instrument x pitch (125 classes), 128 features."""
-    return AudioExtractor("notes", weights, device)
+
+    data_name = "notes"
 
 
 @register_extractor("spoken-digits-classifier")
-def digits_classifier(weights: Optional[str] = None, device: str = "cpu") -> AudioExtractor:
+class DigitsClassifier(AudioExtractor):
     """Synthetic spoken digits (espeak-ng): 10 classes, 128 features."""
-    return AudioExtractor("spoken-digits", weights, device)
+
+    data_name = "spoken-digits"

@@ -151,7 +151,7 @@ class Reference:
                                 "scores need one (its labels and classifier)")
         self.data, self.length, self.name = Path(data), length, str(self.info["name"])
         self.labels, self.label = self.info["labels"], str(self.info["default_label"])
-        self.extractor = AudioExtractor(self.name, weights, device, self.labels)
+        self.extractor = AudioExtractor(weights, device, self.labels, data_name=self.name)
         if self.extractor.meta.get("labels") != self.labels:
             raise GanforgeError(f"the {self.extractor.name} weights {self.extractor.weights_path} were trained on "
                                 f"other classes than {data} holds; train a classifier for it: ganforge features train "
