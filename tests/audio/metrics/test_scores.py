@@ -66,6 +66,7 @@ def test_real_figures_and_a_generator_scored_beside_them(tiny_notes, classifier,
     card = AudioCard.from_dict(json.loads(json.dumps(fake.card.to_dict())))
     assert card == fake.card and card.reference == "notes train" and card.classifier == "notes-classifier"
     assert card.clip_length == 1024 and card.num_samples == 30 and card.reference_count == 12
+    assert card.data_note.startswith("synthetic notes") and "synthetic notes" in str(fake)
     assert card.classifier_sha256 == real.card.classifier_sha256 and "pitch" in str(fake)
     with pytest.raises(GanforgeError, match="trained on other classes"):
         Reference(tiny_notes, 1024, weights=str(_other(tmp_path)))

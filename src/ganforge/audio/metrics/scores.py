@@ -130,6 +130,7 @@ class AudioCard(Card):
     clip_length: int
     sample_rate: int
     seed: int
+    data_note: str = ""          # what the clips are: "synthetic speech (espeak-ng ...)", "synthetic notes ..."
     ganforge_version: str = __version__
 
     def lines(self) -> str:
@@ -138,6 +139,7 @@ class AudioCard(Card):
             f"(seed {self.seed})",
             f"  reference:  {self.reference} ({self.reference_count} clips, sha256 {self.reference_sha256[:16]})",
             f"  classifier: {self.classifier} (sha256 {self.classifier_sha256[:16]}), label {self.label}",
+            f"  data:       {self.data_note}",
             f"  ganforge:   {self.ganforge_version}"])
 
 
@@ -174,7 +176,8 @@ class Reference:
         judged = Judged(features, probs, requested, self.stats, self.label)
         values = compute_metrics(names, MetricInputs(samples=features, seed=seed, options={"audio": judged}))
         card = AudioCard(len(features), f"{self.name} train", self.sha256, self.count, self.extractor.name,
-                         self.extractor.weights_sha256, self.label, self.length, RATE, seed)
+                         self.extractor.weights_sha256, self.label, self.length, RATE, seed,
+                         str(self.info.get("synthetic", "")))
         return Score(values, card, source)
 
 
