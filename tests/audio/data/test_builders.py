@@ -54,7 +54,15 @@ def test_spoken_digits_are_synthetic_speech_with_held_out_voices(tmp_path):
     assert not variant(train) & variant(test)
 
 
-def test_bad_options_are_one_line_errors(tmp_path):
+def test_bad_options_are_one_line_errors(tmp_path, capsys):
+    from ganforge.cli.main import main
+
+    from helpers import cli_error
+
+    assert "out of range" in cli_error(capsys, ["data", "build", "notes", "--out", str(tmp_path / "n0"), "--n", "0"])
+    assert main(["data", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "notes " in listed and "spoken-digits" in listed and "synthetic speech" in listed
     with pytest.raises(DataError, match="not one of them"):
         build("notes", tmp_path / "x", instruments=("banjo",), progress=False)
     (tmp_path / "taken").mkdir()
