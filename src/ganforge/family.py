@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib
+import threading
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Type
 
@@ -30,17 +31,24 @@ from ganforge.registry import Registry
 # each family module registers its family and imports what it adds to the shared registries (its metrics,
 # feature extractors and sample sources)
 FAMILY_MODULES = ["ganforge.image.family", "ganforge.text.family", "ganforge.toy2d.family",
-                  "ganforge.translation.family", "ganforge.video.family", "ganforge.music.family"]
-_loaded = False
+                  "ganforge.translation.family", "ganforge.video.family", "ganforge.music.family",
+                  "ganforge.audio.family"]
+_loaded = _done = False
+_lock = threading.RLock()
 
 
 def load_families() -> None:
-    """Import every family module so that it registers itself (once)."""
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for module in FAMILY_MODULES:
-            importlib.import_module(module)
+    """Import every family module so that it registers itself (once). Thread-safe: a second thread (two studio
+    requests at once) waits until the first has imported them all; the importing thread's own nested calls return."""
+    global _loaded, _done
+    if _done:
+        return
+    with _lock:
+        if not _loaded:
+            _loaded = True
+            for module in FAMILY_MODULES:
+                importlib.import_module(module)
+            _done = True
 
 
 FAMILIES = Registry("model family", discover=load_families)

@@ -31,9 +31,12 @@ class Registry:
         self._discover = discover
 
     def _discovered(self) -> Dict[str, Callable[..., Any]]:
-        if self._discover is not None:
-            discover, self._discover = self._discover, None
+        # cleared only once discovery has returned: another thread asking meanwhile runs it too (load_families
+        # makes it wait for the first), so it never sees a half-filled registry; nested calls must be cheap
+        discover = self._discover
+        if discover is not None:
             discover()
+            self._discover = None
         return self._entries
 
     def register(self, name: Optional[str] = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

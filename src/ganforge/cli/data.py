@@ -1,4 +1,4 @@
-"""``ganforge data``: build the offline data sets (image-to-image pairs, Moving MNIST), verify them, list them."""
+"""``ganforge data``: build the offline data sets (image-to-image pairs, Moving MNIST, audio clips), verify, list them."""
 from __future__ import annotations
 
 import argparse
@@ -7,11 +7,13 @@ import argparse
 def add_parser(sub) -> None:
     p = sub.add_parser("data", help="data sets built offline: build, verify, list")
     dsub = p.add_subparsers(dest="data_command", metavar="ACTION")
-    b = dsub.add_parser("build", help="build a data set (deterministic, checksummed) from MNIST and bundled images")
-    b.add_argument("name", help="edges2digits, skeleton2digits, mnist2sklearn, mnist2mnistm or moving-mnist (see "
-                                "`data list`)")
+    b = dsub.add_parser("build", help="build a data set (deterministic, checksummed): image pairs and clips from "
+                        "MNIST and bundled images, audio clips from a soundfont or a speech synthesiser")
+    b.add_argument("name", help="edges2digits, skeleton2digits, mnist2sklearn, mnist2mnistm, moving-mnist, notes or "
+                                "spoken-digits (see `data list`)")
     b.add_argument("--out", required=True, help="folder to write (new or empty; --overwrite replaces a data set)")
-    b.add_argument("--n", type=int, default=2000, help="images (moving-mnist: clips) per split (default 2000)")
+    b.add_argument("--n", type=int, help="images (moving-mnist: clips) per split (default 2000); audio: clips per "
+                                         "class in train/ (default 8; a quarter in test/)")
     b.add_argument("--size", type=int, help="image side in pixels (default 32; moving-mnist: 64 or 32, default 64)")
     b.add_argument("--frames", type=int, help="moving-mnist: frames per clip, 16 or 32 (default 16)")
     b.add_argument("--digits", type=int, help="moving-mnist: digits per clip, 1 or 2 (default 1)")
@@ -28,19 +30,32 @@ def add_parser(sub) -> None:
 
 
 def build(args: argparse.Namespace) -> int:
+    from ganforge.audio.data.builders import BUILDERS as AUDIO
     from ganforge.errors import GanforgeError
     from ganforge.translation.data.builders import build as build_set
     from ganforge.video.data import moving_mnist
 
+    given = [f"--{k}" for k in ("frames", "digits") if getattr(args, k) is not None]
+    if given and args.name != moving_mnist.NAME:
+        raise GanforgeError(f"{given[0]} is an option of moving-mnist; {args.name} takes --n, --size and --seed")
+    if args.name in AUDIO:
+        from ganforge.audio.data.builders import build as build_audio
+
+        if args.size is not None:
+            raise GanforgeError(f"--size is an option of image and video sets; {args.name} takes --n and --seed")
+        info = build_audio(args.name, args.out, n=8 if args.n is None else args.n, seed=args.seed,
+                           overwrite=args.overwrite)
+        counts = ", ".join(f"{folder} {count}" for folder, count in info["counts"].items())
+        print(f"built {info['name']} ({info['synthetic']}; 16 kHz clips) in {args.out}: {counts}; checksums verified "
+              "(SHA256SUMS)")
+        return 0
+    n = 2000 if args.n is None else args.n
     if args.name == moving_mnist.NAME:
         video = {k: getattr(args, k) for k in ("frames", "digits", "size") if getattr(args, k) is not None}
-        info = moving_mnist.build(args.out, n=args.n, seed=args.seed, data_dir=args.data_dir,
-                                  overwrite=args.overwrite, **video)
+        info = moving_mnist.build(args.out, n=n, seed=args.seed, data_dir=args.data_dir, overwrite=args.overwrite,
+                                  **video)
     else:
-        given = [f"--{k}" for k in ("frames", "digits") if getattr(args, k) is not None]
-        if given:
-            raise GanforgeError(f"{given[0]} is an option of moving-mnist; {args.name} takes --n, --size and --seed")
-        info = build_set(args.name, args.out, n=args.n, size=args.size or 32, seed=args.seed, data_dir=args.data_dir,
+        info = build_set(args.name, args.out, n=n, size=args.size or 32, seed=args.seed, data_dir=args.data_dir,
                          overwrite=args.overwrite)
     counts = ", ".join(f"{folder} {count}" for folder, count in info["counts"].items())
     size = info["options"]["size"]
@@ -57,6 +72,7 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def list_builders(args: argparse.Namespace) -> int:
+    from ganforge.audio.data.builders import BUILDERS as AUDIO
     from ganforge.translation.data.builders import BUILDERS
     from ganforge.video.data import moving_mnist
 
@@ -64,4 +80,6 @@ def list_builders(args: argparse.Namespace) -> int:
         builder = BUILDERS.get(name)
         print(f"{name:16s} {builder.kind:9s} {builder.description}")
     print(f"{moving_mnist.NAME:16s} {'video':9s} {moving_mnist.DESCRIPTION}")
+    for name in AUDIO.names():
+        print(f"{name:16s} {'audio':9s} {AUDIO.get(name).description}")
     return 0

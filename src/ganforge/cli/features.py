@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("features", help="feature extractors for evaluation: train, download, list")
     fsub = p.add_subparsers(dest="features_command", metavar="ACTION")
-    t = fsub.add_parser("train", help="train the domain classifier (28x28 digits or clothes), seeded")
-    t.add_argument("--data", default="mnist", help="mnist or fashion-mnist (default mnist)")
+    t = fsub.add_parser("train", help="train the domain classifier (28x28 digits or clothes; audio clips), seeded")
+    t.add_argument("--data", default="mnist", help="mnist or fashion-mnist (default mnist), or the folder of an audio "
+                   "set built by `ganforge data build notes|spoken-digits`")
     t.add_argument("--data-dir", help="folder holding the IDX files (default: $GANFORGE_DATA)")
-    t.add_argument("--epochs", type=float, default=3.0)
+    t.add_argument("--epochs", type=float, help="default 3 (images), 15 (audio)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--limit", type=int, default=0, help="train on the first N images only (0 = all)")
     t.add_argument("--threads", type=int, default=0, help="CPU threads (0 = torch default)")
@@ -32,7 +34,15 @@ def train(args: argparse.Namespace) -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    info = train_classifier(args.data, args.out, epochs=args.epochs, seed=args.seed, data_dir=args.data_dir,
+    if Path(args.data).is_dir():   # a built audio set
+        from ganforge.audio.metrics.classifier import train_classifier as train_audio
+
+        info = train_audio(args.data, args.out, epochs=args.epochs or 15.0, seed=args.seed)
+        print(f"trained the {info['data']} classifier in {info['seconds']} s: test accuracy {info['test_accuracy']:.4f}"
+              f" ({info['primary']} {info['test_' + info['primary'] + '_accuracy']:.4f}) on {info['test_clips']} clips"
+              f"\n  weights: {info['path']}\n  sha256:  {info['sha256']}")
+        return 0
+    info = train_classifier(args.data, args.out, epochs=args.epochs or 3.0, seed=args.seed, data_dir=args.data_dir,
                             limit=args.limit)
     print(f"trained the {args.data} classifier in {info['seconds']} s: test accuracy {info['test_accuracy']:.4f} "
           f"on {info['test_images']} images\n  weights: {info['path']}\n  sha256:  {info['sha256']}")

@@ -1,7 +1,7 @@
 """Data sets built offline by ``ganforge data build``: MNIST with its source digests, SHA256SUMS, atomic writing.
 
-Every family that builds a data set from MNIST (translation: edges2digits...; video: moving-mnist)
-shares these pieces, so that every built set is found, checked and replaced the same way:
+Every family that builds a data set (translation: edges2digits...; video: moving-mnist; audio: notes,
+spoken-digits) shares these pieces, so that every built set is found, checked and replaced the same way:
 
 - :func:`mnist_split` reads MNIST ``train``/``test`` where the image family finds it and records the
   sha256 of its files (for ``dataset.json``'s ``sources``);
@@ -9,12 +9,15 @@ shares these pieces, so that every built set is found, checked and replaced the 
   without ``--overwrite``);
 - :func:`build_aside` writes the set into a hidden folder beside ``out``, writes ``SHA256SUMS``
   (``sha256sum -c`` format), verifies it and only then moves it into place;
-- :func:`verify` checks every file against ``SHA256SUMS`` (no file missing, none extra).
+  :func:`publish` does the same for a ``fill(folder)`` that returns the ``dataset.json`` dict;
+- :func:`verify` checks every file against ``SHA256SUMS`` (no file missing, none extra);
+  :func:`read_info` reads a built set's ``dataset.json``.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -85,6 +88,17 @@ def build_aside(out: str | Path, overwrite: bool, write: Callable[[Path], object
     return result
 
 
+def publish(out: str | Path, fill: Callable[[Path], Dict[str, object]]) -> Dict[str, object]:
+    """:func:`build_aside` for a ``fill(folder)`` that writes the files and returns the dataset.json dict (written
+    here); the caller has checked the target (:func:`check_target`). Returns the dict."""
+    def write(tmp: Path) -> Dict[str, object]:
+        info = fill(tmp)
+        atomic_write_text(tmp / INFO, json.dumps(info, indent=2) + "\n")
+        return info
+
+    return build_aside(out, True, write)
+
+
 def data_files(root: Path) -> List[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file() and p.name != SUMS)
 
@@ -114,3 +128,12 @@ def verify(root: str | Path) -> int:
         if file_digest(root / rel, "sha256") != listed[rel]:
             raise DataError(f"{root / rel} does not match its checksum in {SUMS}; the file changed: {fix}")
     return len(listed)
+
+
+def read_info(root: str | Path) -> Dict[str, object]:
+    """A built set's dataset.json (a one-line error when there is none)."""
+    path = Path(root) / INFO
+    if not path.is_file():
+        raise DataError(f"{root} is not a data set built by ganforge (no {INFO}); build one with "
+                        "`ganforge data build NAME --out DIR`")
+    return json.loads(path.read_text())

@@ -42,6 +42,7 @@ from ganforge.web.rate import RateService, rate_routes
 from ganforge.web.translate import translate_routes
 from ganforge.web.fill import fill_routes
 from ganforge.web.music import music_routes
+from ganforge.web.listen import listen_routes
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 256 * 1024
@@ -233,6 +234,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         *dissect_routes(runs),
         *fill_routes(runs),
         *music_routes(runs, provenance),
+        *listen_routes(runs),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     if allowed_hosts is None and token is None:

@@ -42,6 +42,7 @@ PAGES: List[Page] = [
     Page("/rate", "Rate", ("rate.js",)),
     Page("/dissect", "Dissect", ("dissect.js",), ("dissect.css",)),
     Page("/music", "Music", ("music.js",)),
+    Page("/listen", "Listen", ("listen.js",), ("listen.css",)),
 ]
 
 

@@ -1,0 +1,1 @@
+"""The audio family: WaveGAN and SpecGAN on one-second clips (rendered notes, synthetic spoken digits, WAV folders)."""
