@@ -51,26 +51,25 @@ def test_music_api_gives_notes_midi_and_wav(music_runs):
     assert client.get("/api/music/nope/sample").status_code == 404
 
 
-def test_music_page_shows_the_roll_and_plays_both(music_runs, tmp_path):
-    from studio_helpers import LiveServer, chromium_context, screenshot
+def test_music_page_shows_the_roll_and_plays_both(music_runs, page):
+    from studio_helpers import LiveServer, screenshot
 
     server = LiveServer(music_runs)
     try:
-        with chromium_context(tmp_path / "profile") as context:
-            page = context.new_page()
-            page.goto(server.url + "/music")
-            page.wait_for_function("() => window.studioMusic.notes.length > 0")
-            assert page.eval_on_selector("#roll", "img => img.complete && img.naturalWidth > 0")
-            page.click("#play-midi")
-            assert page.text_content("#play-state") == "playing notes"
-            assert page.evaluate("() => window.studioMusic.ctx.state") in ("running", "suspended")
-            page.click("#play-wav")
-            page.wait_for_function("() => window.studioMusic.state === 'playing wav'")
-            wav = page.evaluate("() => window.studioMusic.wav")
-            assert wav["rate"] > 0 and wav["seconds"] > 1.0
-            screenshot(page, "music")
-            page.click("#stop")
-            assert page.text_content("#play-state") == "stopped"
-            assert not page.is_visible("#error")
+        page.goto(server.url + "/music")
+        page.wait_for_function("() => window.studioMusic.notes.length > 0")
+        page.wait_for_function("() => { const img = document.getElementById('roll'); "
+                               "return img.complete && img.naturalWidth > 0; }")
+        page.click("#play-midi")
+        assert page.text_content("#play-state") == "playing notes"
+        assert page.evaluate("() => window.studioMusic.ctx.state") in ("running", "suspended")
+        page.click("#play-wav")
+        page.wait_for_function("() => window.studioMusic.state === 'playing wav'", timeout=90_000)
+        wav = page.evaluate("() => window.studioMusic.wav")
+        assert wav["rate"] > 0 and wav["seconds"] > 1.0
+        screenshot(page, "music")
+        page.click("#stop")
+        assert page.text_content("#play-state") == "stopped"
+        assert not page.is_visible("#error") and not page.js_errors
     finally:
         server.stop()
