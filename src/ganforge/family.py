@@ -139,6 +139,25 @@ def shared_train_keys(args: argparse.Namespace) -> Dict[str, Any]:
     return {k: v for k, v in keys.items() if v is not None}
 
 
+def folder_run_flags(args: argparse.Namespace, loss: bool = True, conditional: bool = True) -> Dict[str, Any]:
+    """The config keys of a `ganforge train MODEL --data FOLDER` run of a family whose data is a folder: the model,
+    the shared ``train.*`` keys, ``data.dir``, the step or time budget (a time budget alone: no step limit) and,
+    when the family takes them, ``--loss`` and ``--conditional``."""
+    out: Dict[str, Any] = {"model": {"name": args.model}, "train": shared_train_keys(args)}
+    folder = args.data_dir or args.data
+    if folder:
+        out["data"] = {"dir": folder}
+    if args.steps is not None:
+        out["train"]["steps"] = args.steps
+    elif args.max_minutes:
+        out["train"]["steps"] = 0
+    if loss and getattr(args, "loss", None):
+        out["loss"] = {"name": args.loss}
+    if conditional and getattr(args, "conditional", False):
+        out["model"]["conditional"] = True
+    return out
+
+
 # ---------------------------------------------------------------------- looking families up
 def all_models() -> Dict[str, str]:
     """model name -> family name, over every registered family."""

@@ -129,3 +129,30 @@ def test_studio_create_and_translate_outputs_are_marked(runs, tmp_path):
     assert verified(tmp_path / "t.png", "p2p")["record"]["action"] == "translate"
     (tmp_path / "in.png").write_bytes(base64.b64decode(reply["input"].partition(",")[2]))
     assert verify_file(tmp_path / "in.png")["verdict"] == "unmarked"   # the user's own input is not claimed
+
+
+@pytest.mark.parametrize("kind, name", [("clips", "c.gif"), ("clips", "c.mp4"), ("clips", "strip.png"),
+                                        ("music", "song.mid"), ("music", "song.wav"), ("music", "songs"),
+                                        ("audio", "a.wav"), ("audio", "clips")])
+def test_video_music_and_audio_writers_mark_every_file(tmp_path, kind, name):
+    """Each writer of the video, music and audio families: every file written verifies (C2PA or sidecar)."""
+    import pretty_midi
+
+    from ganforge.media.writers import save_samples
+
+    if kind == "clips":
+        samples = torch.randint(0, 256, (2, 4, 1, 16, 16), dtype=torch.uint8)
+    elif kind == "music":
+        song = pretty_midi.PrettyMIDI()
+        piano = pretty_midi.Instrument(0)
+        piano.notes = [pretty_midi.Note(90, 60 + i, 0.25 * i, 0.25 * i + 0.2) for i in range(4)]
+        song.instruments.append(piano)
+        samples = [song, song]
+    else:
+        samples = torch.linspace(-0.5, 0.5, 2 * 1600).reshape(2, 1600).numpy()
+    options = {"engine": "additive"} if kind == "music" else {}
+    out = save_samples(samples, tmp_path / name, kind=kind, origin=Origin(run="r-1", seed=3), **options)
+    files = sorted(p for p in (out.iterdir() if out.is_dir() else [out]) if not p.name.endswith(".provenance.json"))
+    assert files
+    for f in files:
+        assert verified(f)["record"]["run"] == "r-1", f

@@ -17,7 +17,7 @@ from typing import Any, Dict, List
 from ganforge.audio import pipeline as _pipeline  # noqa: F401  (registers the spectrogram writer of clips)
 from ganforge.audio.metrics import scores as _scores  # noqa: F401  (registers the audio metrics)
 from ganforge.audio.config import RunConfig
-from ganforge.family import Family, register_family, shared_train_keys
+from ganforge.family import Family, folder_run_flags, register_family
 
 
 @register_family
@@ -34,18 +34,7 @@ class AudioFamily(Family):
         return list_models()
 
     def config_from_flags(self, args: argparse.Namespace) -> Dict[str, Any]:
-        out: Dict[str, Any] = {"model": {"name": args.model}, "train": shared_train_keys(args)}
-        folder = args.data_dir or args.data
-        if folder:
-            out["data"] = {"dir": folder}
-        if args.steps is not None:
-            out["train"]["steps"] = args.steps
-        elif args.max_minutes:
-            out["train"]["steps"] = 0   # a time budget alone: no step limit
-        if getattr(args, "loss", None):
-            out["loss"] = {"name": args.loss}
-        if getattr(args, "conditional", False):
-            out["model"]["conditional"] = True
+        out = folder_run_flags(args)
         return out
 
     def trainer(self, cfg: RunConfig, run_dir: Path, quiet: bool = False):

@@ -58,7 +58,7 @@ def run_images(run: str, n: int, seed: int = 0) -> torch.Tensor:
         cfg = run_folder_of(run).config_dict()
         root, direction = Path(cfg["data"]["dir"]), g.directions[0]
         split = "test" if any((root / d).is_dir() for d in ("test", "testA")) else "train"
-        (c_in, _), (a, b) = g.channels(direction), (g.config.channels_a, g.config.channels_b)
+        a, b = g.config.channels_a, g.config.channels_b
         data = load_translation_data(root, split, g.image_size, a, b, paired=g.config.name == "pix2pix", limit=n)
         inputs = data.a if direction == "AtoB" else data.b
         return torch.cat([to_uint8(g.translate(inputs[s:s + 64].float() / 127.5 - 1, direction))

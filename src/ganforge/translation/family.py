@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from ganforge.errors import ConfigError, GanforgeError
-from ganforge.family import Family, register_family, shared_train_keys
+from ganforge.family import Family, folder_run_flags, register_family
 from ganforge.translation import metrics as _metrics  # noqa: F401  (registers the translation metrics)
 from ganforge.translation.config import OBJECTIVES, RunConfig
 
@@ -46,14 +46,7 @@ class TranslationFamily(Family):
                            "learns (default AtoB)")
 
     def config_from_flags(self, args: argparse.Namespace) -> Dict[str, Any]:
-        out: Dict[str, Any] = {"model": {"name": args.model}, "train": shared_train_keys(args)}
-        folder = args.data_dir or args.data
-        if folder:
-            out["data"] = {"dir": folder}
-        if args.steps is not None:
-            out["train"]["steps"] = args.steps
-        elif args.max_minutes:
-            out["train"]["steps"] = 0   # a time budget alone: no step limit
+        out = folder_run_flags(args, loss=False, conditional=False)
         if args.model == "cyclegan" and "steps" in out["train"]:
             out["train"]["lr_decay_steps"] = out["train"]["steps"] // 2   # the last half; none without a limit
         loss = getattr(args, "loss", None)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from ganforge.errors import GanforgeError
-from ganforge.family import Family, register_family, shared_train_keys
+from ganforge.family import Family, folder_run_flags, register_family
 from ganforge.video.config import RunConfig
 
 
@@ -51,18 +51,7 @@ class VideoFamily(Family):
         group.add_argument("--frames", type=int, help="video models: frames per clip (default 16)")
 
     def config_from_flags(self, args: argparse.Namespace) -> Dict[str, Any]:
-        out: Dict[str, Any] = {"model": {"name": args.model}, "train": shared_train_keys(args)}
-        folder = args.data_dir or args.data
-        if folder:
-            out["data"] = {"dir": folder}
-        if args.steps is not None:
-            out["train"]["steps"] = args.steps
-        elif args.max_minutes:
-            out["train"]["steps"] = 0   # a time budget alone: no step limit
-        if getattr(args, "loss", None):
-            out["loss"] = {"name": args.loss}
-        if getattr(args, "conditional", False):
-            out["model"]["conditional"] = True
+        out = folder_run_flags(args)
         for dest in ("image_size", "channels", "frames"):
             if getattr(args, dest, None) is not None:
                 out["model"][dest] = getattr(args, dest)
