@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import errno
 import importlib
+import os
 import sys
 import threading
 from typing import List, Optional
@@ -46,11 +47,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 1
+    marks = sys.modules.get("ganforge.provenance.mark")
+    if marks is not None:   # called again in one process (tests, notebooks): no notes of an earlier command
+        marks.take_notes()
     try:
         return int(args.func(args) or 0)
     except GanforgeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:   # the reader of our output went away (`ganforge verify F | head -1`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # no second error when Python flushes
+        return 141
     except OSError as exc:
         if exc.errno not in WRITE_ERRORS:
             raise
