@@ -94,3 +94,15 @@ class TrainState:
 def _short(optimizer_name: str) -> str:
     """Scaler key in the checkpoint: ``optim_d`` -> ``d`` (the 0.1.0 layout)."""
     return optimizer_name[len("optim_"):] if optimizer_name.startswith("optim_") else optimizer_name
+
+
+def adversarial_state(G: nn.Module, D: nn.Module, lr_g: float, lr_d: float, betas: Tuple[float, float],
+                      ema_decay: float) -> TrainState:
+    """The state of a plain GAN: ``generator`` and ``discriminator`` with their Adam optimizers (``optim_g``,
+    ``optim_d``) and the generator's EMA."""
+    state = TrainState()
+    state.modules.update(generator=G, discriminator=D)
+    state.optimizers.update(optim_g=torch.optim.Adam(G.parameters(), lr=lr_g, betas=betas),
+                            optim_d=torch.optim.Adam(D.parameters(), lr=lr_d, betas=betas))
+    state.add_ema("generator", ema_decay)
+    return state

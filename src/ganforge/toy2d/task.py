@@ -18,7 +18,7 @@ import torch
 from ganforge.engine.batches import step_generator
 from ganforge.engine.task import Phase, Task, Update
 from ganforge.engine.run_folder import RunFolder
-from ganforge.engine.state import TrainState
+from ganforge.engine.state import adversarial_state
 from ganforge.engine.stats import Stats
 
 from ganforge.losses import create_loss
@@ -47,12 +47,7 @@ class Toy2dTask(Task):
         self.G = Generator(m.latent_dim, hidden).to(self.device)
         self.D = Critic(hidden, m.pack).to(self.device)
         self.loss = create_loss(cfg.loss)
-        self.state = TrainState()
-        self.state.modules.update(generator=self.G, discriminator=self.D)
-        self.state.optimizers.update(
-            optim_g=torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=(t.beta1, t.beta2)),
-            optim_d=torch.optim.Adam(self.D.parameters(), lr=t.lr_d, betas=(t.beta1, t.beta2)))
-        self.state.add_ema("generator", t.ema_decay)
+        self.state = adversarial_state(self.G, self.D, t.lr_g, t.lr_d, (t.beta1, t.beta2), t.ema_decay)
         self.phases = [Phase("train", t.steps or None)]
         self.stats = Stats()
         fixed = step_generator(t.seed, 0, stream=99)
