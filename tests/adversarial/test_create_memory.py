@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import httpx
+import pytest
 from attack_helpers import rss_bytes
 
 REQUESTS, WARM_UP = 1000, 100
@@ -20,6 +21,7 @@ def create_once(client: httpx.Client, seed: int) -> None:
     assert job["state"] == "done", job
 
 
+@pytest.mark.slow   # 1,100 signed Create results: ~15 s; CI keeps the 10-minute budget (run with -m slow)
 def test_memory_stays_flat_over_1000_create_requests(studio):
     """The server runs in this process (LiveServer), so its memory is this process's RSS."""
     jobs = studio.app.state.jobs
