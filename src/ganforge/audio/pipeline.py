@@ -20,8 +20,8 @@ from ganforge.audio import spectral
 from ganforge.audio.config import ModelConfig
 from ganforge.audio.models import create_model
 from ganforge.config import from_dict
-from ganforge.engine.checkpoint import build_checked, load_module_state, unprefixed
-from ganforge.errors import CheckpointError, GanforgeError
+from ganforge.engine.checkpoint import load_generator_model
+from ganforge.errors import GanforgeError
 from ganforge.media.images import save_png
 from ganforge.media.writers import register_writer, save_samples
 
@@ -43,12 +43,8 @@ class AudioGenerator:
 
     @classmethod
     def from_checkpoint(cls, path: Path, tensors, meta, device: str = "cpu", use_ema: bool = True) -> "AudioGenerator":
-        if meta.get("family") != "audio":
-            raise CheckpointError(f"{path} holds a {meta.get('family')} model; use the command for that family")
         cfg = from_dict(ModelConfig, meta["model_config"])
-        prefix = "ema" if use_ema and meta.get("ema") else "generator"
-        model = build_checked(lambda: create_model(cfg), tensors, {"generator": prefix}, path)
-        load_module_state(model.generator, unprefixed(prefix, tensors), "generator", path)
+        model = load_generator_model(path, tensors, meta, "audio", lambda: create_model(cfg), use_ema)
         return cls(model.generator.to(device), cfg, list(meta.get("classes", [])), meta.get("label", "none"),
                    int(meta["step"]), path)
 

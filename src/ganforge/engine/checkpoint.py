@@ -220,3 +220,15 @@ def latest_loadable(folder: Path) -> Optional[Path]:
         except CheckpointError:
             continue
     return None
+
+
+def load_generator_model(path: Path, tensors: Dict[str, torch.Tensor], meta: Dict[str, Any], family: str,
+                         build: Callable[[], M], use_ema: bool = True) -> M:
+    """A family's model, built from its checkpoint config by ``build()`` and checked against the file, with the
+    generator's weights (the EMA copy when there is one and ``use_ema``) loaded; refuses another family's file."""
+    if meta.get("family") != family:
+        raise CheckpointError(f"{path} holds a {meta.get('family')} model; use the command for that family")
+    prefix = "ema" if use_ema and meta.get("ema") else "generator"
+    model = build_checked(build, tensors, {"generator": prefix}, path)
+    load_module_state(model.generator, unprefixed(prefix, tensors), "generator", path)
+    return model

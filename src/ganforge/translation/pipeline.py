@@ -23,8 +23,8 @@ from PIL import Image
 from tqdm import tqdm
 
 from ganforge.config import from_dict
-from ganforge.engine.checkpoint import build_checked, load_module_state, unprefixed
-from ganforge.errors import CheckpointError, DataError, GanforgeError
+from ganforge.engine.checkpoint import load_generator_model
+from ganforge.errors import DataError, GanforgeError
 from ganforge.media.images import make_grid, save_png
 from ganforge.media.reading import IMAGE_SUFFIXES, is_colour, read_image, to_mode, to_uint8, visible_images
 from ganforge.translation.config import ModelConfig
@@ -45,12 +45,8 @@ class Translator:
 
     @classmethod
     def from_checkpoint(cls, path: Path, tensors, meta, device: str = "cpu", use_ema: bool = True) -> "Translator":
-        if meta.get("family") != "translation":
-            raise CheckpointError(f"{path} holds a {meta.get('family')} model; use the command for that family")
         cfg = from_dict(ModelConfig, meta["model_config"])
-        prefix = "ema" if use_ema and meta.get("ema") else "generator"
-        model = build_checked(lambda: create_model(cfg), tensors, {"generator": prefix}, path)
-        load_module_state(model.generator, unprefixed(prefix, tensors), "generator", path)
+        model = load_generator_model(path, tensors, meta, "translation", lambda: create_model(cfg), use_ema)
         model.discriminator = None   # translation needs the generators only
         return cls(model.generator.to(device), model, cfg, int(meta["step"]), path)
 

@@ -20,8 +20,8 @@ from typing import Dict, Optional, Sequence, Union
 import torch
 
 from ganforge.config import from_dict
-from ganforge.engine.checkpoint import build_checked, load_module_state, unprefixed
-from ganforge.errors import CheckpointError, GanforgeError
+from ganforge.engine.checkpoint import load_generator_model
+from ganforge.errors import GanforgeError
 from ganforge.media.reading import to_uint8
 from ganforge.video.config import ModelConfig
 from ganforge.video.models import create_model
@@ -49,12 +49,8 @@ class VideoGenerator:
 
     @classmethod
     def from_checkpoint(cls, path: Path, tensors, meta, device: str = "cpu", use_ema: bool = True) -> "VideoGenerator":
-        if meta.get("family") != "video":
-            raise CheckpointError(f"{path} holds a {meta.get('family')} model; use the command for that family")
         cfg = from_dict(ModelConfig, meta["model_config"])
-        prefix = "ema" if use_ema and meta.get("ema") else "generator"
-        model = build_checked(lambda: create_model(cfg), tensors, {"generator": prefix}, path)
-        load_module_state(model.generator, unprefixed(prefix, tensors), "generator", path)
+        model = load_generator_model(path, tensors, meta, "video", lambda: create_model(cfg), use_ema)
         return cls(model.generator.to(device), cfg, int(meta["step"]), path)
 
     @property
