@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import List
 
@@ -30,10 +29,10 @@ def tiny_config(**sections) -> RunConfig:
 
 
 def run_cli(args: List[str], cwd: Path, timeout: float = 300, env=None) -> subprocess.CompletedProcess:
-    """Run ``ganforge ARGS`` in a fresh interpreter, as a user would."""
-    full_env = {**os.environ, "PYTHONPATH": str(SRC), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "ganforge.cli.main", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout, env=full_env)
+    """Run ``ganforge ARGS`` in a process of its own, as a user would (a fork of a warm interpreter: cli_fork)."""
+    from cli_fork import run_cli as forked
+
+    return forked(args, cwd, timeout=timeout, env=env)
 
 
 def cli_error(capsys, argv: List[str]) -> str:

@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from cli_fork import run_cli
 from helpers import SRC
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -46,9 +47,12 @@ def readme_commands() -> List[str]:
 
 
 def cli(args: List[str], cwd: Path, timeout: float = 300, module: List[str] = ("-m", "ganforge.cli.main")):
-    env = {**os.environ, "PYTHONPATH": str(SRC), "GANFORGE_CACHE": str(cwd / "cache")}
+    """``ganforge ARGS`` in a process of its own (a fork of a warm interpreter, cli_fork); torchrun in a new one."""
+    env = {"PYTHONPATH": str(SRC), "GANFORGE_CACHE": str(cwd / "cache")}
+    if tuple(module) == ("-m", "ganforge.cli.main"):
+        return run_cli(args, cwd, timeout=timeout, env=env)
     return subprocess.run([sys.executable, *module, *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env=env)
+                          timeout=timeout, env={**os.environ, **env})
 
 
 def must(out: subprocess.CompletedProcess) -> subprocess.CompletedProcess:

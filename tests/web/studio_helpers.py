@@ -7,11 +7,12 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
+
+from cli_fork import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("GANFORGE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -21,10 +22,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 
 def ganforge_cli(args: List[str], cwd: Path, env: Optional[Dict[str, str]] = None) -> None:
-    """Run ``ganforge ARGS`` from this checkout in a subprocess (one torch thread), failing on errors."""
-    env = {**os.environ, **(env or {}),
-           "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    subprocess.run([sys.executable, "-m", "ganforge.cli.main", *args], check=True, env=env, cwd=cwd, timeout=300)
+    """Run ``ganforge ARGS`` from this checkout in a process of its own (cli_fork), failing on errors."""
+    out = run_cli(args, cwd, timeout=300, env=env)
+    if out.returncode:
+        raise subprocess.CalledProcessError(out.returncode, out.args, out.stdout, out.stderr)
 
 
 def train_tiny_run(out: Path, name: str, steps: int = 20, conditional: bool = True, model: str = "mlp",
