@@ -61,10 +61,13 @@ def run_config(args, model: str, data: dict, steps: int, **model_keys) -> MusicC
 def train(args, name: str, cfg: MusicConfig, runs: Path, data=None):
     t0 = time.time()
     trainer = Trainer(MusicTask(cfg, quiet=args.tiny, data=data), runs / name, quiet=args.tiny)
-    trainer.fit()
+    checkpoints = runs / name / "checkpoints"
+    earlier = checkpoints.is_dir() and any(checkpoints.iterdir())
+    trainer.fit(resume=earlier)  # a finished run of an earlier invocation is reused, an unfinished one continued
     seconds = time.time() - t0
-    print(f"{name}: {cfg.train.steps} steps in {seconds:.0f} s", file=sys.stderr, flush=True)
-    return trainer.task, seconds
+    note = " (continued from an earlier invocation: not a speed figure)" if earlier else ""
+    print(f"{name}: {cfg.train.steps} steps in {seconds:.0f} s{note}", file=sys.stderr, flush=True)
+    return trainer.task, (None if earlier else seconds)
 
 
 def score(task: MusicTask, n: int, temperature: float) -> dict:
@@ -86,7 +89,7 @@ def section(args, runs: Path, media: Path, title: str, data: dict, jobs, steps: 
     for label, model, keys, temps in jobs:
         task, seconds = train(args, label, run_config(args, model, data, steps, **keys), runs, data_set)
         data_set = task.data
-        times[label] = round(seconds, 1)
+        times[label] = None if seconds is None else round(seconds, 1)
         for temp in temps:
             columns[label if len(temps) == 1 else f"{label} T={temp:g}"] = score(task, args.n, temp)
         write_media(task, label, media)
