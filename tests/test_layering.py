@@ -25,7 +25,7 @@ from helpers import SRC
 PACKAGE = SRC / "ganforge"
 BASE = {"version", "errors", "registry", "files", "config"}
 SHARED = {"engine", "losses", "media", "metrics", "datasets", "rating", "family", "provenance"}
-FAMILIES = {"image", "text", "toy2d", "translation", "style", "video", "music", "audio"}
+FAMILIES = {"image", "text", "toy2d", "translation", "style", "video", "music", "audio", "text2image"}
 SURFACES = {"cli", "web", "__init__"}
 LEVEL = {**{n: 0 for n in BASE}, **{n: 1 for n in SHARED}, **{n: 2 for n in FAMILIES}, **{n: 3 for n in SURFACES}}
 

@@ -32,7 +32,7 @@ from ganforge.registry import Registry
 # feature extractors and sample sources)
 FAMILY_MODULES = ["ganforge.image.family", "ganforge.text.family", "ganforge.toy2d.family",
                   "ganforge.translation.family", "ganforge.video.family", "ganforge.music.family",
-                  "ganforge.audio.family"]
+                  "ganforge.audio.family", "ganforge.text2image.family"]
 _loaded = _done = False
 _lock = threading.RLock()
 

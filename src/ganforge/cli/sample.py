@@ -34,7 +34,10 @@ def add_parser(sub) -> None:
     p.add_argument("--truncation", type=float, help="truncation trick threshold, e.g. 0.7")
     p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (text models)")
     p.add_argument("--top-k", type=int, default=0, help="sample from the k most likely tokens (text models)")
-    p.add_argument("--prompt", help="prefix to continue (text models)")
+    p.add_argument("--prompt", help="prefix to continue (text models); what to draw (text2image runs), e.g. "
+                                    "\"a thin seven left of a bold two\"")
+    p.add_argument("--stage", type=int, help="text2image runs: 1 = stage I's low-resolution images, 2 = stage II's "
+                                             "(default: the run's last stage)")
     p.add_argument("--fill", help='text with blanks to fill in, one word per ___ (MaskGAN runs), e.g. '
                                   '"a man riding a ___ on the ___"')
     p.add_argument("--out", help="grid.png, a folder, or samples.npz (images); a .txt file (text); clips.gif, "
@@ -64,6 +67,8 @@ def sample(args: argparse.Namespace) -> int:
         raise GanforgeError(f"--fill fills in the blanks of a sentence with a maskgan run; this is a {family.name} "
                             "run, sample it without --fill")
     refuse_video_flags(family.name, args)
+    if getattr(args, "stage", None) is not None and family.name != "text2image":
+        raise GanforgeError(f"--stage is an option of text2image runs; this is a {family.name} run, drop --stage")
     code = family.sample_command(args)
     report_provenance(args)
     return code

@@ -43,6 +43,7 @@ from ganforge.web.translate import translate_routes
 from ganforge.web.fill import fill_routes
 from ganforge.web.music import music_routes
 from ganforge.web.listen import listen_routes
+from ganforge.web.prompt import prompt_routes
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 256 * 1024
@@ -235,6 +236,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         *fill_routes(runs),
         *music_routes(runs, provenance),
         *listen_routes(runs),
+        *prompt_routes(runs, provenance),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     if allowed_hosts is None and token is None:

@@ -1,0 +1,102 @@
+"""Text to image (acceptance 3): StackGAN's stage I alone and stage I + II, with and without conditioning augmentation.
+
+    GANFORGE_DATA=/path/to/shared/data python benchmarks/text2image.py [--stage1-steps 3000] [--stage2-steps 3000]
+                                      [--n 20000] [--eval-images 1000] [--threads 2] [--out DIR] [--docs docs]
+    python benchmarks/text2image.py --tiny        # the whole path end to end in under a minute (nothing measured)
+
+Builds captioned digits (``ganforge data build captioned-digits``, ``--n`` train items) into ``--out`` and
+trains four runs of ``stackgan`` (``ganforge train``, default sizes, the same seed and batch order):
+stage I only (``model.stages=1``) and stage I + II, each with conditioning augmentation and without
+(``model.ca=false``). Stage I runs ``--stage1-steps``; stage II runs ``--stage2-steps`` more on top of the
+frozen stage I. Each run is scored by ``ganforge eval``'s protocol on the first ``--eval-images`` test
+captions (R-precision with the shipped text-image matcher, 1 of 100; attribute accuracy: digit, thickness,
+slant, size, position, all), beside the real test canvases at 64x64 and at stage I's size (the floors).
+Prints the CPU, each run's steps and wall time, and the markdown table for docs/text2image.md; with
+``--docs DIR`` writes sample grids of fixed prompts (8 images each, seed 0) of the CA runs there as
+``text2image-stage1.png`` and ``text2image-stage2.png`` (one row a prompt) with the prompts in
+``text2image-prompts.txt``.
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+PROMPTS = ("a thin seven left of a bold two", "a bold three above a thin one", "a large bold upright eight",
+           "a small thin right-slanted four", "a medium regular left-slanted zero", "a bold nine right of a thin five")
+RUNS = (("stage I, CA", ["--set", "model.stages=1"]), ("stage I, no CA", ["--set", "model.stages=1", "--set",
+                                                                          "model.ca=false"]),
+        ("stage I + II, CA", []), ("stage I + II, no CA", ["--set", "model.ca=false"]))
+
+
+def run_cli(argv) -> None:
+    from ganforge.cli.main import main
+
+    code = main([str(a) for a in argv])
+    if code:
+        raise SystemExit(f"ganforge {' '.join(map(str, argv))} failed with exit code {code}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stage1-steps", type=int, default=3000)
+    parser.add_argument("--stage2-steps", type=int, default=3000)
+    parser.add_argument("--n", type=int, default=20000, help="captioned-digits train items (test: a tenth)")
+    parser.add_argument("--eval-images", type=int, default=1000, help="test captions scored for each run")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="auto", help="training device (auto: CUDA when present)")
+    parser.add_argument("--out", help="folder for the data set and the runs (default: a temporary folder)")
+    parser.add_argument("--docs", help="write the sample grids of fixed prompts into this folder")
+    parser.add_argument("--tiny", action="store_true", help="check the path end to end in under a minute")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    s1, s2, n, images = (2, 2, 200, 20) if args.tiny else (args.stage1_steps, args.stage2_steps, args.n,
+                                                          args.eval_images)
+    tiny = ["--batch-size", "8", "--set", "model.width=4", "--set", "data.limit=64"] if args.tiny else []
+
+    from ganforge.engine.runtime import cpu_name
+    from ganforge.family import load
+    from ganforge.text2image.evaluate import evaluate_run, table
+    from ganforge.metrics.evaluate import Score
+    from ganforge.text2image.metrics import TextToImageCard
+
+    out = Path(args.out or tempfile.mkdtemp(prefix="text2image-bench-"))
+    data = out / "captioned-digits"
+    if not (data / "dataset.json").is_file():
+        run_cli(["data", "build", "captioned-digits", "--out", data, "--n", n])
+    scores, lines = {}, []
+    for name, flags in RUNS:
+        run = out / "runs" / name.replace(" ", "").replace(",", "-").replace("+", "")
+        t0 = time.monotonic()
+        if not (run / "run.json").is_file():
+            run_cli(["train", "stackgan", "--data", data, "--out", run.parent, "--name", run.name, "--quiet",
+                     "--steps", s2, "--set", f"train.stage1_steps={s1}", "--set", f"train.threads={args.threads}",
+                     "--device", args.device, "--set", f"train.sample_every={s1 + s2}", *tiny, *flags])
+        seconds = time.monotonic() - t0
+        result = evaluate_run(run, n=images, quiet=True)
+        stage_rows = [k for k in result if k.startswith("stage")]
+        scores[name] = Score.from_dict(result[stage_rows[0]], TextToImageCard)
+        for floor in (k for k in result if k.startswith("real")):
+            scores[floor] = Score.from_dict(result[floor], TextToImageCard)
+        lines.append(f"{name}: {load(run).step} steps in {seconds / 60:.1f} min")
+        if args.docs and "no CA" not in name:
+            g = load(run)
+            docs = Path(args.docs)
+            docs.mkdir(parents=True, exist_ok=True)
+            prompts = [p for p in PROMPTS for _ in range(8)]
+            stage = g.config.stages
+            g.save(g.sample(prompts, n=len(prompts), seed=0, stage=stage), docs / f"text2image-stage{stage}.png",
+                   nrow=8)
+            (docs / "text2image-prompts.txt").write_text("\n".join(PROMPTS) + "\n")
+    order = [k for k, _ in RUNS] + [k for k in scores if k.startswith("real")]
+    print(f"CPU: {cpu_name()}; device {args.device}; {args.threads} threads; stage I {s1} steps, stage II {s2} steps")
+    print("\n".join(lines))
+    print(table({k: scores[k] for k in order}))
+    print(scores[RUNS[0][0]].card.lines())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Captioned digits: the builder (``ganforge data build captioned-digits``) and the reader of a built set."""

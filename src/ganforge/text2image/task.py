@@ -1,0 +1,211 @@
+"""The text-to-image training task: StackGAN's stage I for ``stage1_steps``, then stage II with stage I frozen.
+
+Two engine phases on one step counter:
+
+- ``stage1``: the discriminator update is matching-aware (GAN-INT-CLS): real canvases with their own
+  captions are "real"; generated canvases with those captions and real canvases with a mismatched
+  caption (the batch's captions rolled by one, skipping rows whose rolled caption is the same text)
+  share the "fake" side (``mismatch_weight`` of it to the mismatched pairs), all through
+  ``discriminator_objective``; then the generator update (text encoder, CA, stage I) against the same
+  fakes plus ``kl_weight`` times CA's KL term, the discriminators frozen;
+- ``stage2``: stage I (its text encoder, CA and generator) is frozen and in eval mode; stage II's
+  generator takes stage I's image and its own CA code, and its discriminator judges 64x64 canvases the
+  same matching-aware way.
+
+Real canvases are box-averaged to stage I's size for stage I's discriminator. Batch order and every
+noise draw are functions of (seed, step) (``engine.batches``), so a run stopped anywhere (across the
+stage I -> II boundary too) and resumed reaches exactly the weights of an uninterrupted one. Samples:
+``sample_count`` fixed training captions, 4 images each (stage I upscaled | stage II), in ``samples/``;
+the captions in ``samples/captions.txt``.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Dict, List
+
+import torch
+import torch.nn.functional as F
+
+from ganforge.engine.batches import BatchSampler, step_generator
+from ganforge.engine.run_folder import RunFolder
+from ganforge.engine.state import TrainState
+from ganforge.engine.stats import Stats
+from ganforge.engine.task import Phase, Task, Update
+from ganforge.errors import ConfigError
+from ganforge.losses import create_loss
+from ganforge.losses.objectives import discriminator_objective
+from ganforge.media.images import make_grid
+from ganforge.media.reading import to_uint8, to_unit_range
+from ganforge.media.writers import save_samples
+from ganforge.text2image.config import RunConfig
+from ganforge.text2image.data.dataset import BUILD_HINT, load_captioned, resolve_folder
+from ganforge.text2image.models import create_model
+
+PER_CAPTION = 4
+
+
+def mismatched(tokens: torch.Tensor) -> torch.Tensor:
+    """Each row's caption replaced by another row's (rolled by one; rows equal to their own keep rolling)."""
+    out = tokens.roll(1, 0)
+    for shift in range(2, len(tokens)):
+        same = (out == tokens).all(1)
+        if not same.any():
+            break
+        out[same] = tokens.roll(shift, 0)[same]
+    return out
+
+
+class TextToImageTask(Task):
+    family = "text2image"
+    unit = "images"
+
+    def __init__(self, cfg: RunConfig, quiet: bool = False):
+        self.cfg = cfg
+        self.setup_runtime(unlimited_steps=False)
+        m, t = cfg.model, cfg.train
+        if not cfg.data.dir:
+            raise ConfigError(f"{m.name} needs captioned canvases: pass --data captioned-digits or a folder ({BUILD_HINT})")
+        self.data_dir = resolve_folder(cfg.data.dir, quiet=quiet)
+        self.data = load_captioned(self.data_dir, "train", cfg.data.limit)
+        if len(self.data) < t.batch_size:
+            raise ConfigError(f"batch size {t.batch_size} is more than the {len(self.data)} training items; pass "
+                              f"--batch-size {len(self.data)} or fewer, or build a larger set")
+        self.sampler = BatchSampler(len(self.data), t.batch_size, t.seed, what="canvases")
+        torch.manual_seed(t.seed)
+        self.model = create_model(m).to(self.device)
+        self.G, self.D = self.model.generator, self.model.discriminator
+        g = step_generator(t.seed, 0, stream=9)
+        picks = torch.randperm(len(self.data), generator=g)[:t.sample_count]
+        self.sample_captions = [self.data.captions[int(i)] for i in picks]
+        self.fixed_tokens = self.data.tokens[picks].repeat_interleave(PER_CAPTION, 0).to(self.device)
+        self.fixed = {k: v.to(self.device) for k, v in self.G.latents(len(self.fixed_tokens), g).items()}
+        self.loss = create_loss(cfg.loss)
+        self.state = TrainState()
+        self.state.modules["generator"] = self.G
+        self.state.modules["discriminator"] = self.D
+        betas = (t.beta1, t.beta2)
+        stage1 = [p for part in self.G.stage1_parts() for p in part.parameters()]
+        self.state.optimizers["optim_g"] = torch.optim.Adam(stage1, lr=t.lr_g, betas=betas)
+        self.state.optimizers["optim_d"] = torch.optim.Adam(self.D["stage1"].parameters(), lr=t.lr_d, betas=betas)
+        if m.stages == 2:
+            stage2 = list(self.G.ca2.parameters()) + list(self.G.stage2.parameters())
+            self.state.optimizers["optim_g2"] = torch.optim.Adam(stage2, lr=t.lr_g, betas=betas)
+            self.state.optimizers["optim_d2"] = torch.optim.Adam(self.D["stage2"].parameters(), lr=t.lr_d, betas=betas)
+        self.state.add_ema("generator", t.ema_decay)
+        self.phases = [Phase("stage1", t.stage1_steps)]
+        if m.stages == 2 and t.steps:
+            self.phases.append(Phase("stage2", t.steps))
+        self.stats = Stats()
+        self._shared: Dict[str, torch.Tensor] = {}
+
+    def batch(self, step: int):
+        """This rank's slice of batch ``step``: real 64x64 canvases in [-1, 1] and their caption tokens."""
+        per = self.cfg.train.batch_size // self.world
+        idx = self.sampler.indices(step)[self.rank * per:(self.rank + 1) * per]
+        return to_unit_range(self.data.images[idx]).to(self.device), self.data.tokens[idx].to(self.device)
+
+    def low(self, images: torch.Tensor) -> torch.Tensor:
+        size = self.cfg.model.stage1_size
+        return images if images.shape[-1] == size else F.adaptive_avg_pool2d(images, size)
+
+    def freeze_stage1(self) -> None:
+        """Stage II's phase: stage I's parts (and D's stage I head) in eval mode, without gradients or stale ones."""
+        for part in [*self.G.stage1_parts(), self.D["stage1"]]:
+            part.eval()
+            for p in part.parameters():
+                p.requires_grad_(False)
+                p.grad = None
+
+    def updates(self, step: int, phase: str, index: int) -> List[Update]:
+        t = self.cfg.train
+        real, tokens = self.batch(step)
+        g = step_generator(t.seed, step, stream=1)
+        z = {k: v.to(self.device) for k, v in self.G.latents(len(real), g).items()}
+        wrong = mismatched(tokens)
+        stage = 1 if phase == "stage1" else 2
+        D = self.D["stage1" if stage == 1 else "stage2"]
+        if stage == 1:
+            real = self.low(real)
+        shared = self._shared = {}
+
+        def generate() -> None:
+            if stage == 1:
+                shared["fake"], _, shared["kl"] = self.G(z, tokens, stage=1)
+                return
+            self.freeze_stage1()
+            with torch.no_grad():
+                embedding = self.G.text(tokens)
+                low = self.G.stage1(z["z"], self.G.ca1(embedding, z["eps1"])[0])
+            c2, shared["kl"] = self.G.ca2(embedding, z["eps2"])
+            shared["fake"] = self.G.stage2(low, c2)
+
+        def d_loss(i: int) -> torch.Tensor:
+            generate()
+            w = t.mismatch_weight
+            loss, real_logits, fake_logits = discriminator_objective(self.loss, D, real, shared["fake"].detach(),
+                                                                     tokens, tokens, r1_weight=self.cfg.loss.r1_weight)
+            total = (1.0 - w) * loss
+            if w > 0:
+                wrong_logits = D(real, wrong).float()
+                total = total + w * self.loss.discriminator(real_logits, wrong_logits)
+                shared["wrong"] = wrong_logits
+            shared.update(d_loss=total, real=real_logits, fake_logits=fake_logits)
+            return total
+
+        def g_loss(i: int) -> torch.Tensor:
+            adversarial = self.loss.generator(D(shared["fake"], tokens).float())
+            shared["g_adv"] = adversarial
+            return adversarial + t.kl_weight * shared["kl"]
+
+        d_name, g_name = ("discriminator", "generator")
+        opt_d, opt_g = ("optim_d", "optim_g") if stage == 1 else ("optim_d2", "optim_g2")
+        after = lambda: self.loss.after_discriminator_step(D)  # noqa: E731
+        return [Update("d" if stage == 1 else "d2", d_name, opt_d, d_loss, after=after),
+                Update("g" if stage == 1 else "g2", g_name, opt_g, g_loss, frozen=("discriminator",))]
+
+    def after_step(self, step: int) -> None:
+        s, v = self.stats, self._shared
+        s.report("loss/d", v["d_loss"])
+        s.report("loss/g", v["g_adv"])
+        s.report("loss/kl", v["kl"])
+        s.report("D(x)", torch.sigmoid(v["real"]))
+        s.report("D(G(z))", torch.sigmoid(v["fake_logits"]))
+        if "wrong" in v:
+            s.report("D(x, wrong caption)", torch.sigmoid(v["wrong"]))
+
+    # ------------------------------------------------------------------ the rest the engine asks for
+    def meta(self) -> dict:
+        return {"model": self.cfg.model.name, "model_config": dataclasses.asdict(self.cfg.model),
+                "data": self.data.name, "thresholds": self.data.thresholds}
+
+    def prepare_run(self, run: RunFolder, resumed: bool) -> dict:
+        run.samples_dir.mkdir(parents=True, exist_ok=True)
+        (run.samples_dir / "captions.txt").write_text("\n".join(self.sample_captions) + "\n")
+        return {"data": self.data.name, "data_dir": str(Path(self.data_dir).resolve())}
+
+    def progress_values(self, values: Dict[str, float]) -> Dict[str, float]:
+        return {"d": values["loss/d"], "g": values["loss/g"], "kl": values["loss/kl"],
+                "img/s": values.get("images_per_s", 0.0)}
+
+    @torch.no_grad()
+    def sample_images(self, step: int) -> torch.Tensor:
+        """uint8 ``[sample_count * 4 * k, 1, 64, 64]``: per caption 4 stage I images (upscaled) and, once stage II
+        trains, its 4 refinements."""
+        G = self.state.sampling_module()
+        was_training = G.training
+        G.eval()
+        two = len(self.phases) == 2 and step > self.phases[0].steps
+        low, high, _ = G(self.fixed, self.fixed_tokens, stage=2 if two else 1)
+        G.train(was_training)
+        rows = [F.interpolate(low, size=64, mode="nearest").view(-1, PER_CAPTION, 1, 64, 64)]
+        if high is not None:
+            rows.append(high.view(-1, PER_CAPTION, 1, 64, 64))
+        return to_uint8(torch.cat(rows, 1).flatten(0, 1)).cpu()
+
+    def write_samples(self, run: RunFolder, step: int, writer) -> None:
+        images = self.sample_images(step)
+        nrow = len(images) // self.cfg.train.sample_count
+        save_samples(images, run.sample_path(step, ".png"), "images", nrow=nrow)
+        if writer is not None:
+            writer.add_image("samples", make_grid(images, nrow=nrow), step, dataformats="HWC")

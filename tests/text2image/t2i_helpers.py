@@ -1,0 +1,26 @@
+"""Tiny text2image data and configs of the tests (MNIST from GANFORGE_DATA, or the test is skipped)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ganforge.config import from_dict, merge
+from ganforge.text2image.config import RunConfig
+
+
+def need_mnist() -> None:
+    root = os.environ.get("GANFORGE_DATA")
+    if not root or not (Path(root) / "mnist" / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip("set GANFORGE_DATA to a folder with mnist/*.gz (the shared data sets) to run this test")
+
+
+def tiny(data: Path, **sections) -> RunConfig:
+    """A StackGAN of width 4 (stage I at 16 px), 2 stage I + 2 stage II steps of batch 4, a checkpoint every 2."""
+    base = {"model": {"width": 4, "z_dim": 4, "embed_dim": 8, "text_dim": 8, "c_dim": 4, "stage1_size": 16},
+            "data": {"dir": str(data), "limit": 16},
+            "train": {"steps": 2, "stage1_steps": 2, "batch_size": 4, "log_every": 1, "sample_every": 2,
+                      "checkpoint_every": 2, "ema_decay": 0.9, "keep_checkpoints": 10, "threads": 1,
+                      "sample_count": 2}}
+    return from_dict(RunConfig, merge(base, sections))
