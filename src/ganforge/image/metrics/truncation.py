@@ -13,7 +13,7 @@ recall (diversity). Nothing here is a new metric: it loops the existing ones ove
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import torch
 from tqdm import tqdm
@@ -35,15 +35,17 @@ def class_accuracy(evaluator, images: torch.Tensor, labels: Optional[torch.Tenso
 
 
 def truncation_curve(generator, evaluator, psis: Sequence[Optional[float]] = DEFAULT_PSIS, n: int = 2000,
-                     seed: int = 0, metrics: str = "fid,is,pr", progress: bool = True) -> List[Dict[str, float]]:
+                     seed: int = 0, metrics: str = "fid,is,pr", progress: bool = True,
+                     options: Optional[Dict[str, Any]] = None) -> List[Dict[str, float]]:
     """One row per psi: ``psi`` and the metrics' values, plus ``class_accuracy`` for a conditional generator.
 
     ``generator`` is an image pipeline (``ganforge.load(RUN)``: ``.sample(n, seed=, truncation=, return_labels=)``),
-    ``evaluator`` a :class:`ganforge.metrics.evaluate.Evaluator` holding the reference."""
+    ``evaluator`` a :class:`ganforge.metrics.evaluate.Evaluator` holding the reference, ``options`` the metrics'
+    options (e.g. ``{"kid_subset_size": 100}``)."""
     rows = []
     for psi in tqdm(psis, desc="truncation curve", disable=not progress, leave=False):
         images, labels = generator.sample(n, seed=seed, truncation=psi, return_labels=True)
-        score = evaluator.score(images, metrics, seed=seed, source=f"psi={psi}")
+        score = evaluator.score(images, metrics, seed=seed, source=f"psi={psi}", options=options)
         row = {"psi": psi, **score.values}
         accuracy = class_accuracy(evaluator, images, labels)
         if accuracy is not None:
