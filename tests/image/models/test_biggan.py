@@ -115,7 +115,8 @@ def test_cli_lists_biggan_trains_with_its_defaults_and_refuses_a_size(tmp_path, 
 
     saved = yaml.safe_load((tmp_path / "b" / "config.yaml").read_text())
     assert saved["train"]["lr_g"] == 1e-4 and saved["train"]["beta1"] == 0.0 and saved["model"]["num_classes"] == 10
-    err = cli_error(capsys, ["train", "biggan", "--image-size", "48", "--out", str(tmp_path), "--steps", "1"])
+    small = ["--out", str(tmp_path), "--steps", "1", "--batch-size", "8", "--set", "data.limit=8"]
+    err = cli_error(capsys, ["train", "biggan", "--image-size", "48", *small])
     assert "28, 32 or 64" in err and "--image-size" in err
-    err = cli_error(capsys, ["train", "biggan", "--set", "model.attention=28", "--out", str(tmp_path), "--steps", "1"])
+    err = cli_error(capsys, ["train", "biggan", "--set", "model.attention=28", *small])
     assert "model.attention" in err

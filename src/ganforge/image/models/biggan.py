@@ -11,8 +11,9 @@ D: residual down-blocks mirroring G (``width`` doubling to the same top), one la
 pooling, ReLU, a sum over space, then a linear logit plus the class projection ``<embed(y), h>``
 (Miyato & Koyama 2018).
 Every conv, linear and embedding of both networks is spectrally normalised, but G's shared embedding
-(as in BigGAN; ``model.spectral_norm`` is not read: BigGAN always uses it). ``model.attention=R`` adds a SAGAN self-attention block at R px to
-both networks (off by default: on a CPU it costs more than it gives at these sizes).
+(as in BigGAN; ``model.spectral_norm`` is not read: BigGAN always uses it). ``model.attention=R`` adds a
+SAGAN self-attention block at R px to both networks (off by default: on a CPU it costs more than it gives
+at these sizes).
 Unconditional (``num_classes=0``): plain batch norm and the whole z into the first linear.
 The model declares its recommended training settings (:data:`DEFAULTS`: hinge loss, TTUR learning rates,
 Adam betas (0, 0.999), 2 D steps a G step, orthogonal regularisation 1e-4), used where the user sets none.
