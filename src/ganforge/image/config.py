@@ -35,6 +35,7 @@ class ModelConfig:
                                help="how a conditional discriminator sees the label")
     pack: int = option(1, min=1, help="PacGAN (Lin et al. 2018): the discriminator judges this many samples "
                        "jointly, stacked along channels; unconditional models only; batch_size must divide")
+    attention: int = option(0, min=0, help="biggan: a self-attention block at this resolution in px (0 = off)")
 
 
 @dataclass
@@ -50,6 +51,7 @@ class TrainConfig(LoopConfig):
     compile: bool = option(False, help="torch.compile the generator and discriminator (pays on long runs)")
     eval_metrics: str = option("fid", help="metrics for eval_every, the first picks the best checkpoint")
     eval_ref: str = option("auto", help="reference for eval_every (auto: the data set's test split)")
+    ortho_weight: float = option(0.0, min=0.0, help="orthogonal regularisation of G's weights (biggan: 1e-4)")
 
 
 @dataclass

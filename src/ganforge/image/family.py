@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from ganforge.config import load_config, merge
 from ganforge.errors import GanforgeError
@@ -20,11 +21,17 @@ class ImageFamily(Family):
                    "channels": "model.channels", "download": "data.download", "mirror": "data.mirror",
                    "eval_metrics": "train.eval_metrics"}
     sample_suffix = ".png"
+    pending_note: Optional[str] = None   # the model's recommended settings in use, printed when its trainer is built
 
     def models(self) -> List[str]:
         from ganforge.image.models import list_models
 
         return list_models()
+
+    def model_defaults(self, model: str) -> Dict[str, Any]:
+        from ganforge.image.models import model_defaults
+
+        return model_defaults(model)
 
     def create_model(self, name: str, **config: Any):
         from ganforge.image.models import create_model
@@ -63,6 +70,7 @@ class ImageFamily(Family):
             if k < 2:
                 raise GanforgeError("--conditional needs labelled data: use MNIST or a folder of class sub-folders")
             cfg = load_config(RunConfig, base=merge(data, {"model": {"num_classes": k}}), overrides=args.overrides)
+        self.pending_note = model_defaults_note(cfg, self.model_defaults(cfg.model.name))
         return cfg
 
     def trainer(self, cfg: RunConfig, run_dir: Path, quiet: bool = False):
@@ -70,7 +78,10 @@ class ImageFamily(Family):
         from ganforge.image.task import ImageTask
         from ganforge.image.metrics.evaluation import image_eval_hooks
 
+        note, self.pending_note = self.pending_note, None   # said once the model is built (a bad config: its error)
         trainer = Trainer(ImageTask(cfg), run_dir, quiet=quiet)
+        if note and trainer.main and not quiet:
+            print(note, file=sys.stderr)
         if trainer.main:
             trainer.hooks += image_eval_hooks(trainer.task, trainer, quiet=quiet)
         return trainer
@@ -123,6 +134,14 @@ class ImageFamily(Family):
 
     def evaluate_command(self, args: argparse.Namespace):
         return None   # the generic image evaluation of `ganforge eval` samples the run
+
+
+def model_defaults_note(cfg: RunConfig, defaults: Dict[str, Any]) -> Optional[str]:
+    """What a new run says once: which of its model's recommended settings it trains with (those not overridden)."""
+    kept = [f"{section}.{key}={value}" for section, keys in defaults.items() for key, value in keys.items()
+            if getattr(getattr(cfg, section), key) == value]
+    return f"note: {cfg.model.name} trains with its recommended {', '.join(kept)} (change any with --set)" \
+        if kept else None
 
 
 def num_classes_of(cfg: RunConfig) -> int:

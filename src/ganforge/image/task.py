@@ -124,7 +124,9 @@ class ImageTask(Task):
 
         def g_loss(i: int) -> torch.Tensor:
             shared["g_loss"] = self.loss.generator(self.D_run(shared["fake_g"], labels_g).float())
-            return shared["g_loss"]
+            # a model's own generator term (BigGAN: orthogonal regularisation), None when off
+            extra = getattr(self.model, "generator_regularizer", lambda cfg: None)(self.cfg)
+            return shared["g_loss"] if extra is None else shared["g_loss"] + extra
 
         self._shared = shared
         return [Update("d", "discriminator", "optim_d", d_loss, repeat=t.d_steps,

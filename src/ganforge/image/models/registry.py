@@ -1,8 +1,14 @@
-"""The model registry: ``@register_model``, ``create_model`` and ``list_models`` (as in timm)."""
+"""The model registry: ``@register_model``, ``create_model`` and ``list_models`` (as in timm).
+
+A model may declare the config it trains best with as a ``defaults`` attribute of its factory
+(``{"loss": {"name": "hinge"}, "train": {...}}``): ``ganforge train`` and the studio apply it under the
+user's YAML, flags and ``--set`` (:func:`model_defaults`).
+"""
 from __future__ import annotations
 
+import copy
 import dataclasses
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 from ganforge.config import from_dict
 from ganforge.image.config import ModelConfig
@@ -24,3 +30,8 @@ def create_model(name: Optional[str] = None, config: Optional[ModelConfig] = Non
 
 def list_models() -> List[str]:
     return MODELS.names()
+
+
+def model_defaults(name: str) -> Dict[str, Dict[str, Any]]:
+    """The config sections a model recommends (its factory's ``defaults``; {} for most models)."""
+    return copy.deepcopy(getattr(MODELS.get(name), "defaults", {}))
