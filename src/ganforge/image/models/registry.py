@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 from ganforge.config import from_dict
 from ganforge.image.config import ModelConfig
@@ -10,6 +10,16 @@ from ganforge.registry import Registry
 
 MODELS = Registry("model")
 register_model = MODELS.register
+_DEFAULTS: Dict[str, Dict[str, Any]] = {}
+
+
+def set_model_defaults(name: str, sections: Dict[str, Any]) -> None:
+    """Config keys a model starts from before the user's (``ganforge train NAME``): e.g. StyleGAN2's Adam betas."""
+    _DEFAULTS[name] = sections
+
+
+def model_defaults(name: Optional[str]) -> Dict[str, Any]:
+    return _DEFAULTS.get(name or "", {})
 
 
 def create_model(name: Optional[str] = None, config: Optional[ModelConfig] = None, **overrides: Any):
