@@ -96,7 +96,7 @@ def test_project_reduces_the_reconstruction_error(style_run):
 
     g = load(style_run)
     target = g.sample(1, seed=7)[0]
-    result = project(g, target, steps=8, lr=0.2, progress=False)
+    result = project(g, target, steps=12, lr=0.2, progress=False)
     assert result.w.shape == (g.generator.num_ws, 8) and result.image.shape == (1, 28, 28)
     assert result.error < 0.7 * result.initial_error
     assert result.loss == "pixels + MNIST classifier features"
