@@ -136,6 +136,7 @@ def test_create_page_samples_changes_class_and_downloads_png(live_server, runs_d
     page.wait_for_function("() => document.querySelector('#sample-image').dataset.seed === '0'", timeout=30_000)
     first = page.get_attribute("#sample-image", "src")
     assert page.evaluate("() => document.querySelector('#label').options.length") == 11  # random + 10 classes
+    assert not page.is_visible("#mix-controls")   # style mixing is for stylegan2 runs (tests/web/test_studio_stylegan2.py)
     page.select_option("#label", "3")
     page.wait_for_function("() => document.querySelector('#sample-image').dataset.label === '3' && "
                            "document.querySelector('#sample-image').naturalWidth > 0", timeout=30_000)

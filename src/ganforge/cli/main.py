@@ -22,7 +22,8 @@ WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
 COMMAND_MODULES = ["ganforge.cli.train", "ganforge.cli.sample", "ganforge.cli.info", "ganforge.cli.evaluate",
                    "ganforge.cli.features", "ganforge.cli.studio", "ganforge.cli.translate", "ganforge.cli.rate",
                    "ganforge.cli.control", "ganforge.cli.dissect", "ganforge.cli.data", "ganforge.cli.stylize",
-                   "ganforge.cli.verify", "ganforge.cli.detect"]
+                   "ganforge.cli.verify", "ganforge.cli.detect",
+                   "ganforge.cli.project"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -31,7 +31,14 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--label", type=int, help="class to sample (conditional models)")
     p.add_argument("--labels", help="video runs: the digits of each clip, e.g. 3,7 (conditional two-digit models)")
-    p.add_argument("--truncation", type=float, help="truncation trick threshold, e.g. 0.7")
+    p.add_argument("--truncation", type=float, help="truncation trick, e.g. 0.7: psi in W for stylegan2 (1 = none, "
+                                                    "0 = the average image), else the |z| threshold")
+    p.add_argument("--mix", nargs=2, metavar=("SEEDS_A", "SEEDS_B"),
+                   help="image runs with a mapping network (stylegan2): a style-mixing grid, rows the coarse styles "
+                        "of seeds A, columns the fine styles of seeds B, e.g. --mix 0-4 10-15")
+    p.add_argument("--crossover", type=int, help="with --mix: the first style layer taken from B (default: half)")
+    p.add_argument("--truncation-sweep", action="store_true",
+                   help="image runs: a grid of the same samples (min(--n, 8) rows) at truncation 1.0 .. 0.2")
     p.add_argument("--temperature", type=float, default=1.0, help="softmax temperature (text models)")
     p.add_argument("--top-k", type=int, default=0, help="sample from the k most likely tokens (text models)")
     p.add_argument("--prompt", help="prefix to continue (text models); what to draw (text2image runs), e.g. "
@@ -69,6 +76,12 @@ def sample(args: argparse.Namespace) -> int:
     refuse_video_flags(family.name, args)
     if getattr(args, "stage", None) is not None and family.name != "text2image":
         raise GanforgeError(f"--stage is an option of text2image runs; this is a {family.name} run, drop --stage")
+    mix, crossover = getattr(args, "mix", None), getattr(args, "crossover", None)
+    if (mix or getattr(args, "truncation_sweep", False) or crossover is not None) and family.name != "image":
+        raise GanforgeError(f"--mix, --crossover and --truncation-sweep explore image runs; this is a {family.name} "
+                            "run, sample it without them")
+    if crossover is not None and not mix:
+        raise GanforgeError("--crossover goes with --mix SEEDS_A SEEDS_B (a style-mixing grid); add --mix or drop it")
     code = family.sample_command(args)
     report_provenance(args)
     return code

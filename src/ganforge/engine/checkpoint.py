@@ -8,6 +8,8 @@ Nothing is ever unpickled.
 """
 from __future__ import annotations
 
+import contextlib
+
 import json
 import random
 import re
@@ -101,6 +103,24 @@ def load_module_state(module: torch.nn.Module, state: Dict[str, torch.Tensor], w
     module.load_state_dict(state)
 
 
+@contextlib.contextmanager
+def _no_power_iterations():
+    """Spectral norm's 15 power iterations at construction run as slow Python reference ops on the meta device
+    (3 s for BigGAN-lite's 30 layers) and change no shape: the shape probe skips them."""
+    from torch.nn.utils import parametrizations
+
+    cls = getattr(parametrizations, "_SpectralNorm", None)
+    original = getattr(cls, "_power_method", None)
+    if original is None:
+        yield
+        return
+    cls._power_method = lambda self, weight_mat, n_power_iterations: None
+    try:
+        yield
+    finally:
+        cls._power_method = original
+
+
 def build_checked(build: Callable[[], M], tensors: Dict[str, torch.Tensor], parts: Dict[str, str],
                   path: Path) -> M:
     """``build()`` a model from a checkpoint's own config, once its shapes are known to fit the checkpoint.
@@ -110,7 +130,7 @@ def build_checked(build: Callable[[], M], tensors: Dict[str, torch.Tensor], part
     saved tensors, so a config that claims a model far larger than the file (a crafted or corrupt
     header) is a one-line CheckpointError instead of an out-of-memory."""
     try:
-        with torch.device("meta"):
+        with torch.device("meta"), _no_power_iterations():
             probe = build()
     except (GanforgeError, ValueError, RuntimeError, OverflowError, MemoryError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -18,6 +18,11 @@ class LoopConfig:
     lr_decay_steps: int = option(0, min=0, help="decay every learning rate linearly to zero over the last N steps "
                                                "of the run (0 = constant)")
     ema_decay: float = option(0.999, min=0.0, max=1.0, help="EMA of the generator's weights (0 = off)")
+    ema_half_life_images: float = option(0.0, min=0.0, help="EMA by half-life instead of ema_decay: the EMA forgets "
+                                         "half of its weight over this many training images (StyleGAN2's ema_kimg "
+                                         "x 1000; 0 = use ema_decay)")
+    ema_rampup: float = option(0.0, min=0.0, help="with ema_half_life_images: cap the half-life at this fraction of "
+                               "the images seen so far (StyleGAN2's ema_rampup, e.g. 0.05; 0 = no ramp-up)")
     seed: int = option(0, min=0)
     log_every: int = option(25, min=1)
     sample_every: int = option(500, min=1, help="write samples (files + TensorBoard) every N steps")

@@ -53,6 +53,8 @@ class Trainer:
         if warning and self.main:
             print(warning, file=sys.stderr, flush=True)
         self.state.enable_scalers(self.precision == "fp16")
+        if self.cfg.train.ema_half_life_images > 0:
+            self.set_ema_half_life(self.cfg.train.ema_half_life_images)
         self.base_lr = {name: h["lr"] for name, h in self.state.hyperparameters().items()}
         self.lengths = [(p.name, p.steps) for p in task.phases]
         self.total = None if any(s is None for _, s in self.lengths) else sum(s for _, s in self.lengths)
@@ -102,9 +104,18 @@ class Trainer:
                                       for key, name in self.task.learning_rates().items()}
             if self.state.ema is not None:
                 out["train.ema_decay"] = lambda value: setattr(self.state.ema, "decay", value)
+                out["train.ema_half_life_images"] = self.set_ema_half_life
             out.update(self.task.steerable())
             self._steerable = out
         return self._steerable
+
+    def set_ema_half_life(self, images: float) -> None:
+        """EMA by half-life in images (``train.ema_half_life_images``, 0 = back to ``ema_decay``), with the ramp-up."""
+        t = self.cfg.train
+        if self.state.ema is None:
+            raise ConfigError("train.ema_half_life_images needs an EMA of the generator: set train.ema_decay above 0 "
+                              "as well (any value: the half-life replaces it)")
+        self.state.ema.use_half_life(images, t.ema_rampup, t.batch_size)
 
     def set_base_lr(self, name: str, lr: float) -> None:
         """A new base learning rate of optimizer ``name`` (the decay, when on, scales it from this step)."""

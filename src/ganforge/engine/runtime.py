@@ -14,19 +14,40 @@ from tqdm import tqdm
 
 
 class EMA:
-    """Exponential moving average of a module's weights (buffers are copied), with a warm-up ramp."""
+    """Exponential moving average of a module's weights (buffers are copied), with a warm-up ramp; or, after
+    :meth:`use_half_life`, StyleGAN2's EMA by half-life in images with its ramp-up."""
 
     def __init__(self, module: nn.Module, decay: float):
         self.decay = decay
+        self.half_life_images, self.rampup, self.batch_size = 0.0, 0.0, 1
         self.module = copy.deepcopy(module).eval().requires_grad_(False)
+
+    def use_half_life(self, half_life_images: float, rampup: float, batch_size: int) -> None:
+        self.half_life_images, self.rampup, self.batch_size = half_life_images, rampup, batch_size
+
+    def decay_at(self, step: int) -> float:
+        """The decay of the update after step ``step`` (0-based): a pure function of the step, so resume is exact."""
+        if self.half_life_images > 0:
+            return half_life_decay(self.half_life_images, self.batch_size, step * self.batch_size, self.rampup)
+        return min(self.decay, (1 + step) / (10 + step))
 
     @torch.no_grad()
     def update(self, source: nn.Module, step: int) -> None:
-        decay = min(self.decay, (1 + step) / (10 + step))
+        decay = self.decay_at(step)
         ema_params = list(self.module.parameters())
         torch._foreach_lerp_(ema_params, [p.detach() for p in source.parameters()], 1.0 - decay)
         for ema_b, b in zip(self.module.buffers(), source.buffers()):
             ema_b.copy_(b)
+
+
+def half_life_decay(half_life_images: float, batch_size: int, images_seen: int, rampup: float = 0.0) -> float:
+    """StyleGAN2's per-step EMA decay ``0.5 ** (batch / half_life)``: the average forgets half its weight over
+    ``half_life_images``; with ``rampup`` > 0 the half-life is capped at ``rampup * images_seen`` (images seen
+    before this step), so early weights are forgotten fast."""
+    half_life = half_life_images
+    if rampup > 0:
+        half_life = min(half_life, images_seen * rampup)
+    return 0.5 ** (batch_size / max(half_life, 1e-8))
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:

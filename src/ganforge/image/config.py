@@ -36,6 +36,22 @@ class ModelConfig:
     pack: int = option(1, min=1, help="PacGAN (Lin et al. 2018): the discriminator judges this many samples "
                        "jointly, stacked along channels; unconditional models only; batch_size must divide")
     attention: int = option(0, min=0, help="biggan: a self-attention block at this resolution in px (0 = off)")
+    mapping_layers: int = option(4, min=1, help="stylegan2: FC layers of the mapping network z -> w (the paper: 8)")
+
+
+@dataclass
+class ImageLossConfig(LossConfig):
+    """The shared adversarial loss keys plus the image family's regularisation schedule."""
+
+    r1_every: int = option(1, min=1, help="lazy R1: the R1 penalty (r1_weight) in its own discriminator update every "
+                           "N steps, scaled by N (StyleGAN2: 16); 1 = inside every discriminator step")
+    style_mixing: float = option(0.9, min=0.0, max=1.0, help="stylegan2: probability that a training batch mixes the "
+                                 "styles of two latents at a random layer (style-mixing regularisation)")
+    path_length_weight: float = option(2.0, min=0.0, help="stylegan2: path-length regularisation weight (0 = off)")
+    path_length_every: int = option(4, min=1, help="stylegan2: path-length update every N steps, scaled by N")
+    path_length_decay: float = option(0.01, min=0.0, max=1.0, help="stylegan2: decay of the path length's "
+                                      "running mean")
+    path_length_batch_shrink: int = option(2, min=1, help="stylegan2: the path-length update uses batch/N latents")
 
 
 @dataclass
@@ -57,6 +73,6 @@ class TrainConfig(LoopConfig):
 @dataclass
 class RunConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
-    loss: LossConfig = field(default_factory=LossConfig)
+    loss: ImageLossConfig = field(default_factory=ImageLossConfig)
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)

@@ -1,4 +1,4 @@
-"""The image family: latent image GANs (MLP, DCGAN, upconv DCGAN; conditional or not) on MNIST-like data or folders."""
+"""The image family: latent image GANs (MLP, DCGAN, upconv DCGAN, StyleGAN2-lite; conditional or not) on MNIST-like data or folders."""
 from __future__ import annotations
 
 import argparse
@@ -106,6 +106,10 @@ class ImageFamily(Family):
         from ganforge.provenance import origin_of
 
         g = load(args.run, device=args.device)
+        if getattr(args, "mix", None) or getattr(args, "truncation_sweep", False):
+            from ganforge.image.explore import explore_command
+
+            return explore_command(g, args)
         images, labels = g.sample(args.n, labels=args.label, seed=args.seed, truncation=args.truncation,
                                   return_labels=True)
         origin = origin_of(g, args.seed, enabled=args.provenance, label=args.label, truncation=args.truncation)

@@ -5,8 +5,13 @@
     images = g.sample(16, labels=7, seed=0)   # uint8 [16, C, H, W]
     frames = g.interpolate(steps=16, seed=0)  # uint8 [16, C, H, W] along a great circle
 
-Latents are standard normal; ``truncation=t`` resamples every component with |z| > t (the
-truncation trick of BigGAN), trading diversity for fidelity.
+Latents are standard normal. ``truncation`` trades diversity for fidelity, in the space the model has:
+
+- models with a mapping network (stylegan2): truncation in W, ``psi``: w is pulled toward the tracked
+  average ``w_avg`` (``w_avg + psi (w - w_avg)``; 1 = none, 0 = every sample is the average image, > 1
+  exaggerates), the latents themselves are not changed (StyleGAN's truncation trick);
+- the others (mlp, dcgan, upconv-dcgan): truncation in z, a threshold ``t``: every component with |z| > t
+  is resampled (BigGAN's truncation trick).
 """
 from __future__ import annotations
 
@@ -90,6 +95,25 @@ class LoadedGenerator:
     def num_classes(self) -> int:
         return self.config.num_classes
 
+    @property
+    def has_mapping(self) -> bool:
+        """Whether the generator has a mapping network z -> w (``mapping``, ``synthesis``, ``w_avg``)."""
+        return callable(getattr(self.generator, "mapping", None)) and hasattr(self.generator, "w_avg")
+
+    @property
+    def truncation_space(self) -> str:
+        """``"w"`` (psi toward w_avg) for models with a mapping network, ``"z"`` (resampling threshold) otherwise."""
+        return "w" if self.has_mapping else "z"
+
+    def latents(self, n: int, truncation: Optional[float], generator: torch.Generator) -> torch.Tensor:
+        """``n`` latents from ``generator``: truncated in z for models without a mapping network, else as drawn
+        (their truncation happens in W, in :meth:`generate`)."""
+        if self.has_mapping:
+            if truncation is not None and truncation < 0:
+                raise GanforgeError(f"truncation psi must be >= 0 (got {truncation}); try 0.7 (1 = none)")
+            return torch.randn(n, self.config.latent_dim, generator=generator)
+        return truncated_normal(n, self.config.latent_dim, truncation, generator)
+
     def _labels(self, n: int, labels: Labels, generator: torch.Generator) -> Optional[torch.Tensor]:
         k = self.num_classes
         if k == 0:
@@ -109,19 +133,22 @@ class LoadedGenerator:
         return y.clone()
 
     @torch.no_grad()
-    def generate(self, z: torch.Tensor, labels: Optional[torch.Tensor], batch_size: int = 256) -> torch.Tensor:
+    def generate(self, z: torch.Tensor, labels: Optional[torch.Tensor], batch_size: int = 256,
+                 truncation: Optional[float] = None) -> torch.Tensor:
+        """uint8 images of latents ``z``; ``truncation`` is applied here for models that truncate in W (psi)."""
+        psi = {} if not self.has_mapping or truncation is None else {"truncation_psi": float(truncation)}
         out = []
         for start in range(0, len(z), batch_size):
             zz = z[start:start + batch_size].to(self.device)
             yy = labels[start:start + batch_size].to(self.device) if labels is not None else None
-            out.append(to_uint8(self.generator(zz, yy)).cpu())
+            out.append(to_uint8(self.generator(zz, yy, **psi)).cpu())
         return torch.cat(out)
 
     def sample(self, n: int, labels: Labels = None, seed: int = 0, truncation: Optional[float] = None,
                return_labels: bool = False):
         """``n`` images as uint8 ``[n, C, H, W]`` (and their labels when ``return_labels``)."""
         z, y = self.draw(n, labels, seed, truncation)
-        images = self.generate(z, y)
+        images = self.generate(z, y, truncation=truncation)
         return (images, y) if return_labels else images
 
     def draw(self, n: int, labels: Labels = None, seed: int = 0, truncation: Optional[float] = None):
@@ -129,7 +156,7 @@ class LoadedGenerator:
         if n < 1:
             raise GanforgeError(f"number of samples must be >= 1 (got {n})")
         g = torch.Generator().manual_seed(seed)
-        z = truncated_normal(n, self.config.latent_dim, truncation, g)
+        z = self.latents(n, truncation, g)
         return z, self._labels(n, labels, g)
 
     def interpolate(self, steps: int = 16, seed: int = 0, labels: Labels = None, truncation: Optional[float] = None,
@@ -138,14 +165,14 @@ class LoadedGenerator:
         if steps < 2:
             raise GanforgeError(f"an interpolation needs at least 2 steps (got {steps})")
         g = torch.Generator().manual_seed(seed)
-        ends = truncated_normal(2, self.config.latent_dim, truncation, g)
+        ends = self.latents(2, truncation, g)
         z = slerp(ends[0], ends[1], torch.linspace(0, 1, steps))
         for dim in locked:
             z[:, dim] = ends[0, dim]
         y = self._labels(steps, labels, g)
         if y is not None and labels is None:
             y = y[:1].expand(steps).clone()
-        return self.generate(z, y)
+        return self.generate(z, y, truncation=truncation)
 
     def config_dict(self) -> dict:
         return dataclasses.asdict(self.config)

@@ -23,6 +23,7 @@ from ganforge.errors import ConfigError, DataError
 from ganforge.image.config import RunConfig
 from ganforge.image.data import load_dataset, to_uint8, to_unit_range
 from ganforge.image.models import create_model
+from ganforge.image.regularize import extra_updates, main_r1_weight
 from ganforge.losses import create_loss
 from ganforge.losses.objectives import discriminator_objective
 from ganforge.media.images import make_grid, save_png
@@ -32,7 +33,8 @@ class ImageTask(Task):
     family = "image"
     unit = "images"
     # read from the config at each step, so they may change mid-run (`ganforge control RUN set ...`)
-    live_keys = ("train.d_steps", "loss.r1_weight", "loss.gp_weight", "loss.clip_value")
+    live_keys = ("train.d_steps", "loss.r1_weight", "loss.gp_weight", "loss.clip_value", "loss.style_mixing",
+                 "loss.path_length_weight")
 
     def __init__(self, cfg: RunConfig):
         self.cfg = cfg
@@ -117,7 +119,7 @@ class ImageTask(Task):
                 with torch.no_grad():
                     fake = self.G_run(z, fake_labels)
             loss, real_logits, fake_logits = discriminator_objective(
-                self.loss, self.D, real, fake, labels, fake_labels, eps=eps, r1_weight=self.cfg.loss.r1_weight,
+                self.loss, self.D, real, fake, labels, fake_labels, eps=eps, r1_weight=main_r1_weight(self),
                 forward=self.D_run)
             shared.update(d_loss=loss, real_logits=real_logits, fake_logits=fake_logits)
             return loss
@@ -131,7 +133,7 @@ class ImageTask(Task):
         self._shared = shared
         return [Update("d", "discriminator", "optim_d", d_loss, repeat=t.d_steps,
                        after=lambda: self.loss.after_discriminator_step(self.D)),
-                Update("g", "generator", "optim_g", g_loss, frozen=("discriminator",))]
+                Update("g", "generator", "optim_g", g_loss, frozen=("discriminator",))] + extra_updates(self, step)
 
     def after_step(self, step: int) -> None:
         s, v = self.stats, self._shared

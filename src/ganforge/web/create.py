@@ -1,5 +1,5 @@
 """The studio's Create page: sample a trained run with a seed, pick a class, truncate, lock latent
-dimensions, walk between two latents, and export PNG or GIF.
+dimensions, walk between two latents, mix the styles of two seeds (stylegan2), and export PNG or GIF.
 
 Runs and checkpoints are found through :class:`~ganforge.web.runs.RunsFolder` (hence
 :class:`ganforge.engine.run_folder.RunFolder`) and loaded with :func:`ganforge.family.load`, which
@@ -26,7 +26,8 @@ from ganforge.config import from_dict, option
 from ganforge.errors import ConfigError, GanforgeError
 from ganforge.family import load as family_load
 from ganforge.media.images import make_grid, png_bytes, to_pil
-from ganforge.image.pipeline import LoadedGenerator, slerp, truncated_normal
+from ganforge.image.explore import style_mix_grid
+from ganforge.image.pipeline import LoadedGenerator, slerp
 from ganforge.web.runs import RunsFolder
 
 Progress = Callable[[int, int], None]
@@ -36,9 +37,11 @@ Progress = Callable[[int, int], None]
 class CreateRequest:
     run: str = option("", help="run folder name under the studio's runs folder")
     checkpoint: Optional[int] = option(None, min=0, help="checkpoint step (default: the newest)")
-    action: str = option("sample", choices=("sample", "walk", "gif"))
+    action: str = option("sample", choices=("sample", "walk", "gif", "mix"))
     seed: int = option(0, min=0, max=2**31 - 1)
-    seed_b: int = option(1, min=0, max=2**31 - 1, help="the walk's second latent")
+    seed_b: int = option(1, min=0, max=2**31 - 1, help="the walk's second latent; mix: the seed of the fine styles")
+    crossover: Optional[int] = option(None, min=0, max=64, help="mix (stylegan2): the first style layer taken from "
+                                      "seed_b (default: half of them)")
     n: int = option(16, min=1, max=64, help="number of samples")
     label: Optional[int] = option(None, min=0, help="class (conditional models; default: random)")
     truncation: Optional[float] = option(None, min=0.05, max=10.0)
@@ -95,10 +98,11 @@ class GeneratorCache:
 
 
 def _generate(g: LoadedGenerator, z: torch.Tensor, y: Optional[torch.Tensor], progress: Progress,
-              chunk: int = 8) -> torch.Tensor:
+              truncation: Optional[float] = None, chunk: int = 8) -> torch.Tensor:
     out = []
     for start in range(0, len(z), chunk):
-        out.append(g.generate(z[start:start + chunk], None if y is None else y[start:start + chunk]))
+        out.append(g.generate(z[start:start + chunk], None if y is None else y[start:start + chunk],
+                              truncation=truncation))
         progress(min(start + chunk, len(z)), len(z))
     return torch.cat(out)
 
@@ -110,7 +114,7 @@ def sample_images(g: LoadedGenerator, req: CreateRequest, progress: Progress) ->
     locked = parse_locked(req.locked, g.config.latent_dim)
     if locked:
         z[:, locked] = z[:1, locked]
-    return _generate(g, z, y, progress)
+    return _generate(g, z, y, progress, req.truncation)
 
 
 def walk_images(g: LoadedGenerator, req: CreateRequest, progress: Progress) -> torch.Tensor:
@@ -121,8 +125,8 @@ def walk_images(g: LoadedGenerator, req: CreateRequest, progress: Progress) -> t
     """
     label = _check_label(g, req.label)
     dim = g.config.latent_dim
-    a = truncated_normal(1, dim, req.truncation, torch.Generator().manual_seed(req.seed))[0]
-    b = truncated_normal(1, dim, req.truncation, torch.Generator().manual_seed(req.seed_b))[0]
+    a = g.latents(1, req.truncation, torch.Generator().manual_seed(req.seed))[0]
+    b = g.latents(1, req.truncation, torch.Generator().manual_seed(req.seed_b))[0]
     z = slerp(a, b, torch.linspace(0, 1, req.steps))
     locked = parse_locked(req.locked, dim)
     if locked:
@@ -131,7 +135,7 @@ def walk_images(g: LoadedGenerator, req: CreateRequest, progress: Progress) -> t
     if g.num_classes:
         _, y0 = g.draw(1, label, req.seed, req.truncation)
         y = y0.expand(req.steps).clone()
-    return _generate(g, z, y, progress)
+    return _generate(g, z, y, progress, req.truncation)
 
 
 def _check_label(g: LoadedGenerator, label: Optional[int]) -> Optional[int]:
@@ -171,6 +175,12 @@ def run_request(cache: GeneratorCache, data: Dict[str, Any], progress: Progress)
         images = sample_images(g, req, progress)
         name = f"{tag}.png"
         return "image/png", marked(cache, g, png_bytes(make_grid(images), scale=2), name, **how), name
+    if req.action == "mix":   # 2x2: blank, B / A, coarse styles of A with the fine ones of B (stylegan2)
+        images = style_mix_grid(g, [req.seed], [req.seed_b], req.crossover, req.truncation, _check_label(g, req.label))
+        progress(1, 1)
+        name = f"{tag}-mix-{req.seed_b}.png"
+        return "image/png", marked(cache, g, png_bytes(make_grid(images, nrow=2), scale=4), name, seed_b=req.seed_b,
+                                   crossover=req.crossover, **how), name
     frames = walk_images(g, req, progress)
     if req.action == "gif":
         name = f"{tag}-to-{req.seed_b}.gif"

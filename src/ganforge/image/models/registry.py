@@ -32,6 +32,8 @@ def list_models() -> List[str]:
     return MODELS.names()
 
 
-def model_defaults(name: str) -> Dict[str, Dict[str, Any]]:
-    """The config sections a model recommends (its factory's ``defaults``; {} for most models)."""
+def model_defaults(name: Optional[str]) -> Dict[str, Dict[str, Any]]:
+    """The config sections a model recommends (its factory's ``defaults``; {} for most models and unknown names)."""
+    if not name or name not in MODELS.names():
+        return {}
     return copy.deepcopy(getattr(MODELS.get(name), "defaults", {}))

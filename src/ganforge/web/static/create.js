@@ -1,17 +1,20 @@
 // The Create page: pick a run and checkpoint, sample with a seed, class, truncation and locked latent
-// dimensions; walk between two latents with a slider; download the PNG or a GIF of the walk.
+// dimensions; walk between two latents with a slider; download the PNG or a GIF of the walk; for stylegan2 runs,
+// mix the coarse styles of the sample seed with the fine styles of another (truncation is then psi in W).
 // The server does the work as jobs (progress bars here); results are images.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const create = { runs: [], sampleUrl: null, walkFrames: [], sampling: false, again: false };
+const create = { runs: [], sampleUrl: null, walkFrames: [], sampling: false, again: false, mixUrl: null,
+  styleBased: false };
 window.studioCreate = create; // for the end-to-end tests
 
 function request(action) {
   const label = $("label").value, checkpoint = $("checkpoint").value;
   return {
     run: $("run").value, checkpoint: checkpoint === "" ? null : Number(checkpoint), action: action,
-    seed: Number($("seed").value), seed_b: Number($("seed_b").value), n: Number($("n").value),
+    seed: Number($("seed").value), seed_b: Number($(action === "mix" ? "mix-seed" : "seed_b").value),
+    n: Number($("n").value), crossover: $("crossover").value === "" ? null : Number($("crossover").value),
     label: label === "" ? null : Number(label), locked: $("locked").value, steps: Number($("steps").value),
     truncation: $("use-truncation").checked ? Number($("truncation").value) : null,
   };
@@ -36,6 +39,9 @@ async function loadRuns() {
 async function loadRun() {
   const chosen = create.runs.find((r) => r.name === $("run").value);
   if (studioFill.show(chosen, $("checkpoint"))) return;   // a MaskGAN run: the fill box instead of images
+  create.styleBased = Boolean(chosen && chosen.model === "stylegan2");   // a mapping network: mixing, psi in W
+  $("mix-controls").hidden = $("mix-view").hidden = !create.styleBased;
+  truncationText();
   const run = await studio.api("GET", "/api/runs/" + encodeURIComponent($("run").value) + "?since_stats=1000000000");
   const usable = run.checkpoints.filter((c) => c.ok);
   $("checkpoint").innerHTML = "";
@@ -79,6 +85,25 @@ async function sample() {
     create.sampling = false;
     $("sample").disabled = false;
     if (create.again) { create.again = false; sample(); }
+  }
+}
+
+function truncationText() {
+  $("truncation-value").textContent = (create.styleBased ? "psi = " : "|z| ≤ ") + $("truncation").value;
+}
+
+async function mix() {
+  $("mix").disabled = true;
+  try {
+    const { blob } = await studio.runJob(request("mix"), "mix-progress");
+    if (create.mixUrl) URL.revokeObjectURL(create.mixUrl);
+    create.mixUrl = URL.createObjectURL(blob);
+    $("mix-image").src = create.mixUrl;
+    studio.clearError();
+  } catch (e) {
+    studio.showError(e.message);
+  } finally {
+    $("mix").disabled = false;
   }
 }
 
@@ -133,7 +158,8 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   $("checkpoint").addEventListener("change", () => (studioFill.active ? studioFill.fill() : sample()));
   $("use-truncation").addEventListener("change", () => { $("truncation").disabled = !$("use-truncation").checked; });
-  $("truncation").addEventListener("input", () => { $("truncation-value").textContent = "|z| ≤ " + $("truncation").value; });
+  $("truncation").addEventListener("input", truncationText);
+  $("mix").addEventListener("click", mix);
   $("dice").addEventListener("click", () => { $("seed").value = Math.floor(Math.random() * 1e6); sample(); });
   $("sample").addEventListener("click", sample);
   $("walk").addEventListener("click", walk);
