@@ -66,9 +66,11 @@ class Augmenter(nn.Module):
         return augmented
 
     def register(self, state: TrainState, name: str = "augment") -> None:
-        """Put the augmentation's state (ADA's p, r_t and sums) in the checkpointed training state."""
+        """Put the augmentation's state (ADA's p, r_t and sums) in the checkpointed training state; a checkpoint of a
+        run without it (augmentation switched on at a resume or a fork) leaves it at its start."""
         if self.active:
             state.modules[name] = self
+            state.may_be_new.add(name)
 
     def after_step(self, step: int, real_logits: torch.Tensor, stats: Stats, batch_size: int) -> None:
         """ADA: add the step's real logits to r_t, adjust p at the end of each interval, report both."""
