@@ -14,7 +14,7 @@ so such runs are exactly what they were without this module.
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 import torch
 from torch import nn
@@ -46,11 +46,11 @@ class Augmenter(nn.Module):
         return self.kind != "none"
 
     @property
-    def p(self) -> torch.Tensor:
-        """The probability of each op per image: ADA's p, 1 for DiffAugment, 0 for none."""
+    def p(self) -> Union[torch.Tensor, float]:
+        """The probability of each op per image: ADA's p (a tensor on the device), 1 for DiffAugment, 0 for none."""
         if self.ada is not None:
             return self.ada.p
-        return torch.tensor(1.0 if self.active else 0.0)
+        return 1.0 if self.active else 0.0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.pipe(x, self.p) if self.active else x

@@ -22,10 +22,10 @@ from ganforge.image.augment.ops import AUGMENTATIONS, eye
 def warp(x: torch.Tensor, matrices: torch.Tensor) -> torch.Tensor:
     """Resample ``x`` [B, C, H, W] with per-image 3 x 3 sampling matrices in centred pixel units (output pixel ->
     input pixel): bilinear, reflection padding."""
-    b, _, h, w = x.shape
-    to_pixels = torch.diag(torch.tensor([w / 2, h / 2, 1.0], device=x.device))
-    to_normal = torch.diag(torch.tensor([2 / w, 2 / h, 1.0], device=x.device))
-    theta = (to_normal @ matrices @ to_pixels)[:, :2, :]
+    h, w = x.shape[-2:]
+    # diag(2/w, 2/h, 1) @ M @ diag(w/2, h/2, 1): the same map in grid_sample's [-1, 1] coordinates
+    factors = [[1.0, h / w, 2 / w], [w / h, 1.0, 2 / h]]
+    theta = torch.stack([matrices[:, i, j] * factors[i][j] for i in range(2) for j in range(3)], 1).view(-1, 2, 3)
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
 
@@ -59,7 +59,8 @@ class AugmentPipe(nn.Module):
         with torch.autocast(device.type, enabled=False):
             x = x.float()
             b, _, h, w = x.shape
-            p = torch.as_tensor(p, dtype=torch.float32, device=device)
+            if torch.is_tensor(p):        # ADA's p lives on the device: compared there, no host sync
+                p = p.to(device=device, dtype=torch.float32)
             if self.geometric:
                 m, kept = eye(b, 3, device), torch.zeros(b, dtype=torch.bool, device=device)
                 for op in self.geometric:
