@@ -10,6 +10,15 @@ from ganforge.image.task import ImageTrainer
 from helpers import cli_error, tiny_config
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models train fastest on one thread (two threads of a busy machine spin against each other)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def final_tensors(run_dir):
     tensors, meta = load_checkpoint(checkpoint_files(run_dir / "checkpoints")[-1])
     return {k: v for k, v in tensors.items() if not k.startswith("rng.")}, meta
