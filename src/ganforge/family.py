@@ -23,7 +23,7 @@ import difflib
 import importlib
 import threading
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Type
+from typing import Any, Dict, List, Optional, Tuple, Type
 
 from ganforge.errors import GanforgeError
 from ganforge.registry import Registry
@@ -67,6 +67,7 @@ class Family:
     description: str = ""
     config_class: Type[Any]                 # the run config dataclass (model, data, train, ...)
     train_flags: Dict[str, str] = {}        # CLI dest -> config key it sets ("loss" -> "loss.name")
+    added_sections: Tuple[str, ...] = ()    # config sections newer than some runs: a config.yaml without one resumes
     sample_suffix = ".png"                  # default file of `ganforge sample`
 
     # ------------------------------------------------------------------ models

@@ -70,7 +70,8 @@ def build_config(family: Family, args: argparse.Namespace):
         return fork_config(family, args)
     if args.resume:
         data = RunFolder(args.resume).config_dict()
-        missing = [f.name for f in dataclasses.fields(family.config_class) if f.name not in data]
+        missing = [f.name for f in dataclasses.fields(family.config_class)
+                   if f.name not in data and f.name not in family.added_sections]
         if missing:
             raise CheckpointError(f"{Path(args.resume) / 'config.yaml'} has no {missing[0]!r} section (cut short?); "
                                   "restore the run's config.yaml, or start a new run with --config")

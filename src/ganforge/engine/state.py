@@ -9,7 +9,7 @@ ganforge 0.1.0, so its run folders still load.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Set, Tuple
 
 import torch
 from torch import nn
@@ -30,6 +30,8 @@ class TrainState:
         self.scalers: Dict[str, torch.amp.GradScaler] = {}
         self.ema: Optional[EMA] = None
         self.ema_of: Optional[str] = None
+        # modules a checkpoint may lack (training state switched on in a resumed or forked run): they start fresh
+        self.may_be_new: Set[str] = set()
 
     def add_ema(self, module_name: str, decay: float) -> None:
         """Keep an exponential moving average of ``modules[module_name]`` (saved as ``ema.``)."""
@@ -67,7 +69,9 @@ class TrainState:
     def load(self, tensors: Tensors, meta: Dict[str, Any], path: Path, restore_scalers: bool = False) -> None:
         """Restore weights, optimizers, EMA and RNG; a missing or misshapen entry is a one-line CheckpointError."""
         for name, module in self.modules.items():
-            load_module_state(module, unprefixed(name, tensors), name, path)
+            saved = unprefixed(name, tensors)
+            if saved or name not in self.may_be_new:
+                load_module_state(module, saved, name, path)
         if self.ema is not None and meta.get("ema"):
             load_module_state(self.ema.module, unprefixed("ema", tensors), "EMA generator", path)
         for name, opt in self.optimizers.items():

@@ -71,8 +71,26 @@ class TrainConfig(LoopConfig):
 
 
 @dataclass
+class AugmentConfig:
+    """Augmentation of what the discriminator sees (``ganforge.image.augment``; docs/augmentation.md)."""
+
+    kind: str = option("none", choices=("none", "ada", "diffaugment"),
+                       help="none; ada (Karras et al. 2020: each op with probability p, p steered by the r_t "
+                            "heuristic); diffaugment (Zhao et al. 2020: every op on every image)")
+    policy: str = option("auto", help="comma-separated augmentations (see docs/augmentation.md), e.g. "
+                         "translation,cutout; auto: bgc for ada, color,translation,cutout for diffaugment")
+    adaptive: bool = option(True, help="ada: steer p by the r_t heuristic; false: keep p fixed at augment.p")
+    p: float = option(0.0, min=0.0, max=1.0, help="ada: the starting p (adaptive) or the fixed p")
+    ada_target: float = option(0.6, min=0.0, max=1.0, help="ada: the r_t = E[sign(D(real))] to hold")
+    ada_interval: int = option(4, min=1, help="ada: adjust p every N steps")
+    ada_kimg: float = option(100.0, min=0.001, help="ada: thousands of images over which p can move from 0 to 1 "
+                             "(the paper: 500, for far longer runs)")
+
+
+@dataclass
 class RunConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     loss: ImageLossConfig = field(default_factory=ImageLossConfig)
     data: DataConfig = field(default_factory=DataConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)

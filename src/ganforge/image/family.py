@@ -19,7 +19,8 @@ class ImageFamily(Family):
     config_class = RunConfig
     train_flags = {"loss": "loss.name", "conditional": "model.num_classes", "image_size": "model.image_size",
                    "channels": "model.channels", "download": "data.download", "mirror": "data.mirror",
-                   "eval_metrics": "train.eval_metrics"}
+                   "eval_metrics": "train.eval_metrics", "augment": "augment.kind"}
+    added_sections = ("augment",)
     sample_suffix = ".png"
     pending_note: Optional[str] = None   # the model's recommended settings in use, printed when its trainer is built
 
@@ -47,13 +48,16 @@ class ImageFamily(Family):
         group.add_argument("--download", action="store_true", default=None, help="download missing data files")
         group.add_argument("--mirror", help="download from this URL or local folder instead of the canonical source")
         group.add_argument("--eval-metrics", help="metrics for --eval-every, e.g. fid,kid (the first picks the best)")
+        group.add_argument("--augment", choices=("none", "ada", "diffaugment"),
+                           help="augment what D sees: ada (adaptive, Karras et al. 2020) or diffaugment (Zhao et al. "
+                                "2020); other keys: --set augment.policy=... (docs/augmentation.md)")
 
     def config_from_flags(self, args: argparse.Namespace) -> Dict[str, Any]:
         pick = {("model", "name"): args.model, ("model", "image_size"): args.image_size,
                 ("model", "channels"): args.channels, ("loss", "name"): args.loss,
                 ("data", "name"): args.data, ("data", "dir"): args.data_dir, ("data", "download"): args.download,
                 ("data", "mirror"): args.mirror, ("train", "steps"): args.steps,
-                ("train", "eval_metrics"): args.eval_metrics}
+                ("train", "eval_metrics"): args.eval_metrics, ("augment", "kind"): args.augment}
         out: Dict[str, Any] = {"train": shared_train_keys(args)}
         for (section, key), value in pick.items():
             if value is not None:

@@ -25,7 +25,7 @@ def main_r1_weight(task) -> float:
 def lazy_r1_loss(task, step: int) -> torch.Tensor:
     loss, t = task.cfg.loss, task.cfg.train
     real, labels, _, _, _ = task.batch(step * t.d_steps + t.d_steps - 1, stream=1)
-    penalty = r1_penalty(task.D, real, labels)
+    penalty = r1_penalty(task.augment.wrap(task.D), real, labels)   # D sees augmented reals, as in ADA
     task.stats.report("loss/r1", penalty)
     return 0.5 * loss.r1_weight * penalty * loss.r1_every
 

@@ -20,6 +20,7 @@ from ganforge.engine.run_folder import RunFolder
 from ganforge.engine.state import TrainState
 from ganforge.engine.stats import Stats
 from ganforge.errors import ConfigError, DataError
+from ganforge.image.augment import Augmenter
 from ganforge.image.config import RunConfig
 from ganforge.image.data import load_dataset, to_uint8, to_unit_range
 from ganforge.image.models import create_model
@@ -66,6 +67,8 @@ class ImageTask(Task):
             optim_g=torch.optim.Adam(self.G.parameters(), lr=t.lr_g, betas=(t.beta1, t.beta2), fused=True),
             optim_d=torch.optim.Adam(self.D.parameters(), lr=t.lr_d, betas=(t.beta1, t.beta2), fused=True))
         self.state.add_ema("generator", t.ema_decay)
+        self.augment = Augmenter(cfg.augment, m.channels).to(self.device)   # ADA / DiffAugment: what D sees
+        self.augment.register(self.state)
         # compiled views share parameters with G and D; checkpoints and EMA use the plain modules
         self.G_run = torch.compile(self.G) if t.compile else self.G
         self.D_run = torch.compile(self.D) if t.compile else self.D
@@ -119,13 +122,14 @@ class ImageTask(Task):
                 with torch.no_grad():
                     fake = self.G_run(z, fake_labels)
             loss, real_logits, fake_logits = discriminator_objective(
-                self.loss, self.D, real, fake, labels, fake_labels, eps=eps, r1_weight=main_r1_weight(self),
-                forward=self.D_run)
+                self.loss, self.augment.wrap(self.D), real, fake, labels, fake_labels, eps=eps,
+                r1_weight=main_r1_weight(self), forward=self.augment.wrap(self.D_run))
             shared.update(d_loss=loss, real_logits=real_logits, fake_logits=fake_logits)
             return loss
 
         def g_loss(i: int) -> torch.Tensor:
-            shared["g_loss"] = self.loss.generator(self.D_run(shared["fake_g"], labels_g).float())
+            logits = self.augment.wrap(self.D_run)(shared["fake_g"], labels_g)
+            shared["g_loss"] = self.loss.generator(logits.float())
             # a model's own generator term (BigGAN: orthogonal regularisation), None when off
             extra = getattr(self.model, "generator_regularizer", lambda cfg: None)(self.cfg)
             return shared["g_loss"] if extra is None else shared["g_loss"] + extra
@@ -143,6 +147,7 @@ class ImageTask(Task):
         s.report("D(x)", torch.sigmoid(real_logits))
         s.report("D(G(z))", torch.sigmoid(fake_logits))
         s.report("d_accuracy", ((real_logits > 0).float().mean() + (fake_logits < 0).float().mean()) / 2)
+        self.augment.after_step(step, real_logits, s, self.cfg.train.batch_size)
 
     # ------------------------------------------------------------------ the rest the engine asks for
     def meta(self) -> dict:
