@@ -44,15 +44,20 @@ def train_generators(root: Path, args: argparse.Namespace) -> Dict[str, Path]:
     for model, dataset in builds.items():
         folder = root / dataset
         extra = ["--data-dir", args.data_dir] if args.data_dir else []
-        assert main(["data", "build", dataset, "--out", str(folder), "--n", n_data, "--size", "28", *extra]) == 0
+        if not (folder / "SHA256SUMS").is_file():   # built by an earlier invocation: reused
+            assert main(["data", "build", dataset, "--out", str(folder), "--n", n_data, "--size", "28", *extra]) == 0
         tiny = ["--set", "model.blocks=1", "--set", "model.width=4", "--batch-size", "4"] if args.tiny else []
         jobs.append((model, [model, "--data", str(folder), "--set", "train.lr_decay_steps=0", *tiny]))
     for name, argv in jobs:
         t0 = time.perf_counter()
         run_name = name.replace(" ", "").replace("(", "-").replace(")", "")
         own_small = small if argv[0] not in builds else []
-        assert main(["train", *argv, *common, *own_small, "--name", run_name]) == 0, name
-        runs[name] = root / "runs" / run_name
+        run = root / "runs" / run_name
+        if (run / "checkpoints").is_dir() and any((run / "checkpoints").iterdir()):   # an earlier invocation's run
+            assert main(["train", "--resume", str(run), "--steps", str(args.gen_steps), "--quiet"]) == 0, name
+        else:
+            assert main(["train", *argv, *common, *own_small, "--name", run_name]) == 0, name
+        runs[name] = run
         print(f"  trained {name}: {args.gen_steps} steps in {time.perf_counter() - t0:.0f} s", flush=True)
     return runs
 
