@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import numpy as np
 import torch
@@ -115,3 +115,29 @@ def array_digest(array: np.ndarray) -> str:
     h = hashlib.sha256(f"{array.shape}|{array.dtype}|".encode())
     h.update(np.ascontiguousarray(array).tobytes())
     return h.hexdigest()
+
+
+def load_weights(path: Path, build: Callable[[Dict[str, Any]], torch.nn.Module], what: str,
+                 fix: str) -> Tuple[torch.nn.Module, Dict[str, Any]]:
+    """A shipped or user-trained network from safetensors weights and their ``ganforge`` JSON metadata.
+
+    ``build(meta)`` makes the empty network (and may refuse a file of another kind with a GanforgeError);
+    a corrupt file, or tensors that do not fit the network, is a one-line GanforgeError ending with ``fix``
+    (how to make the weights again)."""
+    import json
+
+    from safetensors import SafetensorError, safe_open
+    from safetensors.torch import load_file
+
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = json.loads((f.metadata() or {}).get("ganforge", "{}"))
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError, json.JSONDecodeError) as exc:
+        raise GanforgeError(f"{what} weights {path} are corrupt or not safetensors ({exc}); {fix}") from None
+    module = build(meta)
+    own = module.state_dict()
+    if set(state) != set(own) or any(state[k].shape != own[k].shape for k in own):
+        raise GanforgeError(f"{path} does not hold {what} weights; {fix}")
+    module.load_state_dict(state)
+    return module, meta

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 
 from ganforge.audio.data.clips import AudioData, load_clips
@@ -35,7 +35,7 @@ from ganforge.datasets.built import read_info
 from ganforge.errors import GanforgeError
 from ganforge.files import atomic_write, file_digest
 from ganforge.metrics.classifier_training import classifier_accuracy, fit_classifier
-from ganforge.metrics.features import FeatureExtractor, extractor_dir, register_extractor
+from ganforge.metrics.features import FeatureExtractor, extractor_dir, load_weights, register_extractor
 
 RATE, LENGTH, N_FFT, HOP = 16000, 16384, 2048, 512
 LOW, HIGH, PER_SEMITONE = 36, 108, 3
@@ -189,21 +189,13 @@ def train_classifier(data: str, out: Optional[str] = None, epochs: float = 15.0,
 
 
 def load_classifier(path: Path) -> Tuple[AudioClassifier, dict]:
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            meta = json.loads((f.metadata() or {}).get("ganforge", "{}"))
-        state = load_file(str(path))
-    except (SafetensorError, OSError, ValueError, json.JSONDecodeError) as exc:
-        raise GanforgeError(f"classifier weights {path} are corrupt or not safetensors ({exc}); train them again "
-                            "with `ganforge features train --data DIR`") from None
-    if meta.get("format") != FORMAT:
-        raise GanforgeError(f"{path} is not an audio classifier; train one with `ganforge features train --data DIR`")
-    model = AudioClassifier(len(joint_classes(meta["labels"])))
-    own = model.state_dict()
-    if set(state) != set(own) or any(state[k].shape != own[k].shape for k in own):
-        raise GanforgeError(f"{path} does not fit the audio classifier; train it with `ganforge features train`")
-    model.load_state_dict(state)
-    return model, meta
+    def build(meta: dict) -> AudioClassifier:
+        if meta.get("format") != FORMAT:
+            raise GanforgeError(f"{path} is not an audio classifier; train one with `ganforge features train --data "
+                                "DIR`")
+        return AudioClassifier(len(joint_classes(meta["labels"])))
+
+    return load_weights(path, build, "audio classifier", "train them again with `ganforge features train --data DIR`")
 
 
 class AudioExtractor(FeatureExtractor):

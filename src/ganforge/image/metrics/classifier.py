@@ -19,15 +19,14 @@ from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 
 from ganforge.errors import GanforgeError
 from ganforge.files import atomic_write
 from ganforge.image.metrics.sources import ImageExtractor
 from ganforge.metrics.classifier_training import classifier_accuracy, fit_classifier
-from ganforge.metrics.features import extractor_dir, register_extractor
+from ganforge.metrics.features import extractor_dir, load_weights, register_extractor
 
 DOMAINS = {"mnist": "mnist-classifier", "fashion-mnist": "fashion-mnist-classifier", "embedded": "mnist-classifier"}
 
@@ -115,22 +114,8 @@ def train_classifier(data: str = "mnist", out: Optional[str] = None, epochs: flo
 
 
 def load_classifier(path: Path) -> Tuple[DomainClassifier, dict]:
-    from safetensors import safe_open
-
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            meta = json.loads((f.metadata() or {}).get("ganforge", "{}"))
-        state = load_file(str(path))
-    except (SafetensorError, OSError, ValueError, json.JSONDecodeError) as exc:
-        raise GanforgeError(f"classifier weights {path} are corrupt or not safetensors ({exc}); train them again "
-                            "with `ganforge features train`") from None
-    model = DomainClassifier()
-    own = model.state_dict()
-    if set(state) != set(own) or any(state[k].shape != own[k].shape for k in own):
-        raise GanforgeError(f"{path} does not hold domain classifier weights; train them with "
-                            "`ganforge features train`")
-    model.load_state_dict(state)
-    return model, meta
+    return load_weights(path, lambda meta: DomainClassifier(), "domain classifier",
+                        "train them again with `ganforge features train`")
 
 
 class ClassifierExtractor(ImageExtractor):

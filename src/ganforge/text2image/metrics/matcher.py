@@ -18,11 +18,11 @@ from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
 from tqdm import tqdm
 
+from ganforge.metrics.features import load_weights
 from ganforge.errors import GanforgeError
 from ganforge.files import atomic_write, file_digest
 from ganforge.text2image.models.nets import TextEncoder
@@ -92,24 +92,11 @@ def train_matcher(data_dir: str, out: Optional[str] = None, steps: int = 1500, b
 
 def load_matcher(path: Optional[str | Path] = None) -> Tuple[Matcher, dict, str]:
     """(matcher in eval mode, its header, sha256 of its file): the shipped weights unless ``path`` is given."""
-    from safetensors import safe_open
-
     path = Path(path) if path else SHIPPED
     if not path.is_file():
         raise GanforgeError(f"no text-image matcher weights at {path}; train them with `ganforge features "
                             "train-matcher --data DIR` (a captioned-digits folder)")
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            meta = json.loads((f.metadata() or {}).get("ganforge", "{}"))
-        state = load_file(str(path))
-    except (SafetensorError, OSError, ValueError, json.JSONDecodeError) as exc:
-        raise GanforgeError(f"matcher weights {path} are corrupt or not safetensors ({exc}); train them again with "
-                            "`ganforge features train-matcher`") from None
-    m = Matcher()
-    own = m.state_dict()
-    if set(state) != set(own) or any(state[k].shape != own[k].shape for k in own):
-        raise GanforgeError(f"{path} does not hold text-image matcher weights; train them with "
-                            "`ganforge features train-matcher`")
-    m.load_state_dict(state)
+    m, meta = load_weights(path, lambda meta: Matcher(), "text-image matcher",
+                           "train them again with `ganforge features train-matcher --data DIR`")
     m.sha256 = file_digest(path, "sha256")
     return m.eval().requires_grad_(False), meta, m.sha256
