@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from studio_helpers import (LiveServer, train_tiny_eval_run, train_tiny_run, train_tiny_text_run,
-                            write_text_run)
+from studio_helpers import (LiveServer, train_tiny_eval_run, train_tiny_run, train_tiny_t2i_run,
+                            train_tiny_text_run, write_text_run)
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +56,9 @@ def page(browser_context):
 def trained_text_run(runs_dir) -> Path:
     """A text run trained by `ganforge train seqgan` (the other text fixture is written by hand, to pin its content)."""
     return train_tiny_text_run(runs_dir, "seqgan-real")
+
+
+@pytest.fixture(scope="session")
+def t2i_run(runs_dir, tmp_path_factory) -> Path:
+    """``t2i-tiny`` in the runs folder: a tiny StackGAN trained 2 + 2 steps (skipped without the shared MNIST)."""
+    return train_tiny_t2i_run(runs_dir, "t2i-tiny", tmp_path_factory.mktemp("t2i-data") / "captioned-digits")

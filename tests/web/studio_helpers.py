@@ -67,6 +67,21 @@ def train_tiny_text_run(out: Path, name: str) -> Path:
     return out / name
 
 
+def train_tiny_t2i_run(out: Path, name: str, data: Path) -> Path:
+    """A real text2image run: 20 captioned digits built from MNIST into ``data``, then the text2image tests' tiny
+    StackGAN (width 4, stage I at 16 px) trained 2 + 2 steps in this process (about 4 s)."""
+    from t2i_helpers import need_mnist, tiny
+
+    from ganforge.engine.loop import Trainer
+    from ganforge.text2image.data.builder import build
+    from ganforge.text2image.task import TextToImageTask
+
+    need_mnist()
+    build(data, n=20, progress=False)
+    Trainer(TextToImageTask(tiny(data), quiet=True), out / name, quiet=True).fit()
+    return out / name
+
+
 TEXT_SAMPLES = {40: "the cat sat on the mat\nthe the the dog", 80: "a dog ran in the park\n<b>not markup</b> & co"}
 
 

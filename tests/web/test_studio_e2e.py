@@ -6,6 +6,8 @@ that has learnt something to show).
 """
 from __future__ import annotations
 
+import base64
+import io
 import json
 import math
 import shutil
@@ -14,6 +16,7 @@ import numpy as np
 from PIL import Image
 from studio_helpers import TEXT_SAMPLES, screenshot
 
+import ganforge
 from ganforge.media.images import make_grid
 from ganforge.image.pipeline import LoadedGenerator
 
@@ -225,3 +228,46 @@ def test_runs_page_plots_a_trained_text_run(live_server, trained_text_run, page)
     page.wait_for_function("() => document.querySelector('#timeline-text').dataset.file === 'step_0000020.txt'")
     newest = (trained_text_run / "samples" / "step_0000020.txt").read_text().strip()
     assert page.inner_text("#timeline-text").strip() == newest and newest
+
+
+def data_url_image(page, selector: str) -> np.ndarray:
+    src = page.get_attribute(selector, "src")
+    assert src.startswith("data:image/png;base64,")
+    return np.array(Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))))
+
+
+def test_create_page_draws_a_text2image_prompt_and_shows_an_unknown_word_in_the_page(live_server, t2i_run, page):
+    page.goto(live_server.url + "/create?run=t2i-tiny")
+    page.wait_for_function("() => window.studioPrompt.ready === 't2i-tiny'", timeout=30_000)
+    assert page.is_visible("#prompt-controls") and page.is_visible("#prompt-generate")
+    assert not page.is_visible("#label") and not page.is_visible("#truncation")   # image-only controls are hidden
+    captions = (t2i_run / "samples" / "captions.txt").read_text().splitlines()
+    examples = page.locator("#prompt-examples button").all_inner_texts()
+    assert examples[:len(captions)] == captions and len(examples) == 4   # the run's own captions come first
+    assert page.eval_on_selector_all("#prompt-stage option", "os => os.map((o) => o.value)") == ["1", "2"]
+    assert page.input_value("#prompt-stage") == "2"
+
+    prompt = "a thin seven left of a bold two"
+    page.fill("#prompt-text", prompt)
+    page.click("#prompt-generate")
+    page.wait_for_function("() => window.studioPrompt.results === 1", timeout=30_000)
+    g = ganforge.load(t2i_run)
+    expected = make_grid(g.sample(prompt, n=8, seed=0, stage=2), nrow=8)
+    assert np.array_equal(data_url_image(page, "#prompt-image"), expected[..., 0])   # `ganforge sample --prompt`
+    assert "stage 2" in page.inner_text("#prompt-caption")
+    page.select_option("#prompt-stage", "1")
+    page.wait_for_function("() => window.studioPrompt.results === 2", timeout=30_000)
+    low = make_grid(g.sample(prompt, n=8, seed=0, stage=1), nrow=8)
+    assert np.array_equal(data_url_image(page, "#prompt-image"), low[..., 0])   # stage I: 16 px
+    page.click("#prompt-examples button >> nth=1")
+    page.wait_for_function("() => window.studioPrompt.results === 3", timeout=30_000)
+    assert page.input_value("#prompt-text") == examples[1]
+
+    page.fill("#prompt-text", "a thin sevn left of a bold two")
+    page.press("#prompt-text", "Enter")
+    page.wait_for_function("() => document.querySelector('#prompt-error').textContent.includes('sevn')")
+    error = page.inner_text("#prompt-error")
+    assert "\n" not in error and "use known words" in error and "zero..nine" in error
+    assert not page.is_visible("#error") and page.js_errors == []   # in the prompt box, not the banner or a throw
+    assert page.is_visible("#prompt-image")   # the last grid stays
+    screenshot(page, "create-prompt")

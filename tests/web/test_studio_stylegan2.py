@@ -45,6 +45,8 @@ def test_create_mixes_styles_and_truncates_in_w(tmp_path):
         assert np.array_equal(image[::2, ::2], make_grid(g.sample(4, seed=1, truncation=0.5))[..., 0])
         job, _ = run_job(client, action="mix", crossover=40)
         assert job["state"] == "error" and "crossover 40 is outside 0..8" in job["error"]
+        (newest,) = client.get("/api/runs/sg").json()["checkpoints"]
+        assert newest["style_layers"] == g.generator.num_ws == 8   # the page bounds the crossover input by it
     dcgan = untrained_run(tmp_path / "dc")
     with TestClient(create_app(tmp_path, provenance=False), base_url="http://127.0.0.1") as client:
         job, _ = run_job(client, run=dcgan.name, action="mix")

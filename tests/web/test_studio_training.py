@@ -69,6 +69,13 @@ def test_the_form_is_checked_key_by_key_like_the_cli(client):
     assert r.status_code == 400 and "must be finite" in r.json()["error"]
     defaults = client.get("/api/train/defaults?model=dcgan").json()
     assert defaults["family"] == "image" and defaults["settings"]["train.lr_g"] == 2e-4
+    assert defaults["settings"]["augment.kind"] == "none"     # the form's augment choice, sent as its config key
+    assert defaults["choices"] == {"augment.kind": ["none", "ada", "diffaugment"]}
+    assert {"stylegan2", "biggan"} <= set(client.get("/api/train/options").json()["families"]["image"])
+    assert client.get("/api/train/defaults?model=stylegan2").json()["settings"]["model.mapping_layers"] > 0
+    assert "augment.kind" not in client.get("/api/train/defaults?model=stackgan").json()["settings"]
+    bad = client.post("/api/train", json={"model": "biggan", "settings": {"augment.kind": "adaa"}}).json()
+    assert set(bad["fields"]) == {"augment.kind"} and "diffaugment" in bad["fields"]["augment.kind"]
     assert client.get("/api/train/jobs").json() == {"jobs": []}   # nothing was started
 
 

@@ -37,7 +37,7 @@ PAGES: List[Page] = [
     Page("/runs", "Runs", ("runs.js",)),
     Page("/train", "Train", ("train.js",)),
     Page("/compare", "Compare", ("compare.js",)),
-    Page("/create", "Create", ("fill.js", "create.js")),
+    Page("/create", "Create", ("fill.js", "prompt.js", "create.js")),
     Page("/translate", "Translate", ("translate.js",), ("translate.css",)),
     Page("/rate", "Rate", ("rate.js",)),
     Page("/dissect", "Dissect", ("dissect.js",), ("dissect.css",)),

@@ -6,6 +6,9 @@
 The run is loaded through the Create page's cache (:class:`TextToImageCache`), sampled as ``ganforge sample
 --prompt`` samples it (the same seed gives the same images) and returned as one PNG grid with provenance.
 An unknown word or an empty prompt is the one-line error of the command line, as JSON.
+
+``GET /api/create/prompt?run=NAME`` tells the prompt box what to offer: the stages it may draw (1 and the
+run's last) and a few example prompts (the captions of the run's sample grids, then fixed ones).
 """
 from __future__ import annotations
 
@@ -19,11 +22,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ganforge.config import from_dict, option
+from ganforge.engine.checkpoint import read_metadata
 from ganforge.errors import GanforgeError
 from ganforge.media.images import make_grid, png_bytes
+from ganforge.text2image.captions import encode
 from ganforge.web.create import GeneratorCache, marked
 from ganforge.web.jsonio import read_json, reply
 from ganforge.web.runs import RunsFolder
+
+
+EXAMPLES = ("a thin seven left of a bold two", "a large bold upright three", "a regular four above a thin one")
 
 
 @dataclass
@@ -53,10 +61,38 @@ def draw(cache: TextToImageCache, data: Dict[str, Any]) -> Dict[str, Any]:
     return {"image": "data:image/png;base64," + base64.b64encode(png).decode(), "step": g.step, "stage": stage}
 
 
+def example_prompts(cache: TextToImageCache, name: str, count: int = 4) -> List[str]:
+    """Up to ``count`` prompts the run knows every word of: its sample grids' captions first, then fixed ones."""
+    run = cache.runs.run_folder(name)
+    try:
+        captions = run.read_file(run.samples_dir / "captions.txt").decode("utf-8", errors="replace").splitlines()
+    except OSError:
+        captions = []
+    out: List[str] = []
+    for text in dict.fromkeys([c.strip() for c in captions] + list(EXAMPLES)):
+        try:
+            encode(text)
+        except GanforgeError:
+            continue
+        out.append(text)
+    return out[:count]
+
+
+def prompt_info(cache: TextToImageCache, name: str) -> Dict[str, Any]:
+    """What the prompt box offers for a run (read from its newest checkpoint's header, not its weights)."""
+    cache.check_run(name)
+    model = read_metadata(cache.runs.checkpoint_file(name)).get("model_config") or {}
+    stages = int(model.get("stages", 2))
+    return {"run": name, "stages": sorted({1, stages}), "stage1_size": model.get("stage1_size"),
+            "examples": example_prompts(cache, name)}
+
+
 def prompt_routes(runs: RunsFolder, provenance: bool = True) -> List[Route]:
     cache = TextToImageCache(runs, provenance=provenance)
 
     async def prompt(request: Request) -> Response:
+        if request.method == "GET":
+            return reply(await run_in_threadpool(prompt_info, cache, request.query_params.get("run", "")))
         return reply(await run_in_threadpool(draw, cache, await read_json(request)))
 
-    return [Route("/api/create/prompt", prompt, methods=["POST"])]
+    return [Route("/api/create/prompt", prompt, methods=["GET", "POST"])]

@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ganforge.engine.checkpoint import read_metadata
 from ganforge.engine.run_folder import (CHECKPOINT_FILE, CHECKPOINT_LIMIT, CONFIG_FILE, METRICS_FILE, ROWS_LIMIT,
                                         RUN_FILE, SAMPLE_FILE, STATS_FILE, RunFolder, checked_run_file)
-from ganforge.errors import CheckpointError
+from ganforge.errors import CheckpointError, ConfigError
 
 RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 # the sample files the studio shows, by suffix: image grids (and animated GIF clips), text samples and MP4 clips
@@ -136,8 +136,20 @@ def checkpoints(run: RunFolder) -> List[Dict[str, Any]]:
         model = meta.get("model_config") or {}
         out.append({"step": step, "file": path.name, "ok": True, "family": meta.get("family"),
                     "num_classes": model.get("num_classes", 0), "latent_dim": model.get("latent_dim"),
-                    "ema": bool(meta.get("ema"))})
+                    "style_layers": style_layers(model), "ema": bool(meta.get("ema"))})
     return out
+
+
+def style_layers(model: Dict[str, Any]) -> Optional[int]:
+    """A stylegan2 checkpoint's number of w inputs (the Create page bounds the mixing crossover by it), else None."""
+    if model.get("name") != "stylegan2":
+        return None
+    from ganforge.image.models.stylegan2 import style_count
+
+    try:
+        return style_count(int(model.get("image_size", 0)))
+    except (ConfigError, TypeError, ValueError):
+        return None
 
 
 class LastSteps:

@@ -17,7 +17,8 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import asdict
+import typing
+from dataclasses import asdict, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -39,8 +40,20 @@ from ganforge.web.runs import NotFound, RunsFolder
 # the form's fields, where the model's config has them (any other key goes in "more settings")
 FORM_KEYS = ("data.name", "train.steps", "train.batch_size", "train.lr_g", "train.lr_d", "train.d_steps",
              "train.ema_decay", "loss.name", "model.width", "train.sample_every", "train.log_every",
-             "train.checkpoint_every", "train.threads")
+             "train.checkpoint_every", "train.threads", "augment.kind")
 MAX_KEYS = 64
+
+
+def field_choices(config_class: Any, key: str) -> Optional[List[Any]]:
+    """The allowed values of a dotted config key (its ``option(choices=...)``), or None for a free value."""
+    *path, last = key.split(".")
+    node = config_class
+    for part in path:
+        node = typing.get_type_hints(node).get(part)
+        if node is None or not is_dataclass(node):
+            return None
+    meta = next((f.metadata for f in fields(node) if f.name == last), {})
+    return list(meta["choices"]) if meta.get("choices") else None
 
 
 def nested(flat: Dict[str, Any]) -> Dict[str, Any]:
@@ -211,7 +224,9 @@ def training_routes(runs: RunsFolder, launcher: Launcher) -> List[Route]:
 
     def defaults(model: str) -> Dict[str, Any]:
         family, cfg = check_form(model, {})
-        return {"family": family.name, "settings": flatten(asdict(cfg))}
+        settings = flatten(asdict(cfg))
+        choices = {k: c for k in FORM_KEYS if k in settings for c in [field_choices(type(cfg), k)] if c}
+        return {"family": family.name, "settings": settings, "choices": choices}
 
     async def model_defaults(request: Request) -> Response:
         try:

@@ -46,6 +46,11 @@ def internal_size(image_size: int) -> int:
     return size
 
 
+def style_count(image_size: int) -> int:
+    """How many w the synthesis takes (two per resolution from 4 px up): style mixing's crossover is 0..this."""
+    return 2 * (internal_size(image_size).bit_length() - 2)
+
+
 def channels_at(width: int, top: int, resolution: int) -> int:
     """Channels at a resolution: ``width`` at the output resolution, doubling per halving, capped at 4 x width."""
     return min(width * top // resolution, 4 * width)
@@ -58,7 +63,7 @@ class StyleGenerator(Generator):
         self.crop = (top - cfg.image_size) // 2
         self.w_dim = cfg.latent_dim
         self.resolutions = [2 ** k for k in range(2, int(math.log2(top)) + 1)]
-        self.num_ws = 2 * len(self.resolutions)
+        self.num_ws = style_count(cfg.image_size)
         self.mixing_prob = 0.9
         embed_dim = self.label_dim if self.embed is not None else 0
         self.mapping_net = MappingNetwork(cfg.latent_dim, embed_dim, self.w_dim, self.num_ws, cfg.mapping_layers)

@@ -1,6 +1,7 @@
 // The Create page: pick a run and checkpoint, sample with a seed, class, truncation and locked latent
 // dimensions; walk between two latents with a slider; download the PNG or a GIF of the walk; for stylegan2 runs,
-// mix the coarse styles of the sample seed with the fine styles of another (truncation is then psi in W).
+// mix the coarse styles of the sample seed with the fine styles of another (truncation is then psi in W; the
+// crossover is bounded by the run's number of style inputs). Text2image runs get the prompt box (prompt.js).
 // The server does the work as jobs (progress bars here); results are images.
 "use strict";
 
@@ -22,7 +23,8 @@ function request(action) {
 
 async function loadRuns() {
   const data = await studio.api("GET", "/api/runs");
-  const runs = data.runs.filter((r) => (r.family === "image" || studioFill.fills(r)) && r.checkpoints > 0);
+  const runs = data.runs.filter((r) => (r.family === "image" || studioFill.fills(r) || studioPrompt.draws(r)) &&
+    r.checkpoints > 0);
   create.runs = runs;
   if (!runs.length) {
     studio.showError("no run with a checkpoint in " + data.runs_dir + ": train one with `ganforge train --out " +
@@ -38,7 +40,8 @@ async function loadRuns() {
 
 async function loadRun() {
   const chosen = create.runs.find((r) => r.name === $("run").value);
-  if (studioFill.show(chosen, $("checkpoint"))) return;   // a MaskGAN run: the fill box instead of images
+  const filling = studioFill.show(chosen, $("checkpoint"));   // a MaskGAN run: the fill box instead of images
+  if (studioPrompt.show(chosen, $("checkpoint")) || filling) return;   // a text2image run: the prompt box
   create.styleBased = Boolean(chosen && chosen.model === "stylegan2");   // a mapping network: mixing, psi in W
   $("mix-controls").hidden = $("mix-view").hidden = !create.styleBased;
   truncationText();
@@ -53,6 +56,12 @@ async function loadRun() {
   for (let k = 0; k < classes; k++) $("label").add(new Option("class " + k, String(k)));
   $("label").disabled = !classes;
   create.latentDim = usable.length ? usable[usable.length - 1].latent_dim : null;
+  create.styleLayers = usable.length ? usable[usable.length - 1].style_layers : null;
+  if (create.styleLayers) {
+    $("crossover").max = create.styleLayers;
+    $("crossover").placeholder = "half (0-" + create.styleLayers + ")";
+    boundCrossover();
+  }
   $("locked").placeholder = create.latentDim ? "e.g. 0-" + Math.floor(create.latentDim / 2 - 1) +
     " (of 0-" + (create.latentDim - 1) + ")" : "";
   await sample();
@@ -86,6 +95,14 @@ async function sample() {
     $("sample").disabled = false;
     if (create.again) { create.again = false; sample(); }
   }
+}
+
+// keep the crossover a whole number in 0..the run's style inputs (typing 12 of 8 gives 8)
+function boundCrossover() {
+  const input = $("crossover");
+  if (input.value === "") return;
+  const v = Math.round(Number(input.value));
+  input.value = String(Math.min(Math.max(Number.isFinite(v) ? v : 0, 0), Number(input.max)));
 }
 
 function truncationText() {
@@ -156,7 +173,9 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const id of ["seed", "n", "label", "use-truncation", "truncation", "locked"]) {
     $(id).addEventListener("change", sample);
   }
-  $("checkpoint").addEventListener("change", () => (studioFill.active ? studioFill.fill() : sample()));
+  $("checkpoint").addEventListener("change", () =>
+    (studioFill.active ? studioFill.fill() : studioPrompt.active ? studioPrompt.draw() : sample()));
+  $("crossover").addEventListener("input", boundCrossover);
   $("use-truncation").addEventListener("change", () => { $("truncation").disabled = !$("use-truncation").checked; });
   $("truncation").addEventListener("input", truncationText);
   $("mix").addEventListener("click", mix);

@@ -45,6 +45,20 @@ function textField(box, prefix, key, value) {
   return input;
 }
 
+// a labelled choice for config key `key` whose config allows only `choices` (e.g. augment.kind: none, ada, ...)
+function choiceField(box, prefix, key, value, choices) {
+  const label = document.createElement("label");
+  label.htmlFor = fieldId(prefix, key);
+  label.textContent = key;
+  const select = document.createElement("select");
+  select.id = fieldId(prefix, key);
+  select.dataset.key = key;
+  for (const c of choices) select.add(new Option(String(c), String(c)));
+  select.value = value;
+  box.append(label, select);
+  return select;
+}
+
 // ------------------------------------------------------------------ the form
 async function loadOptions() {
   const opts = await studio.api("GET", "/api/train/options");
@@ -70,7 +84,9 @@ async function loadDefaults() {
   const box = $("fields");
   box.innerHTML = "";
   for (const key of state.formKeys.filter((k) => k in data.settings)) {
-    textField(box, "f-", key, data.settings[key] === null ? "" : String(data.settings[key]));
+    const value = data.settings[key] === null ? "" : String(data.settings[key]);
+    const choices = (data.choices || {})[key];
+    if (choices) choiceField(box, "f-", key, value, choices); else textField(box, "f-", key, value);
     const err = document.createElement("div");
     err.className = "field-error";
     err.id = fieldId("err-", key);
@@ -95,7 +111,7 @@ function showFieldErrors(err, fallback) {
 async function startRun() {
   clearFieldErrors();
   const settings = {};
-  document.querySelectorAll("#fields input").forEach((input) => {
+  document.querySelectorAll("#fields input, #fields select").forEach((input) => {
     const value = parseValue(input.value), key = input.dataset.key;
     if (String(value) !== String(state.defaults[key]) || key === "train.steps") settings[key] = value;
   });
