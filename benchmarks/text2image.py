@@ -71,7 +71,9 @@ def main() -> None:
     for name, flags in RUNS:
         run = out / "runs" / name.replace(" ", "").replace(",", "-").replace("+", "")
         t0 = time.monotonic()
-        if not (run / "run.json").is_file():
+        if (run / "checkpoints").is_dir() and any((run / "checkpoints").iterdir()):   # an earlier invocation's run
+            run_cli(["train", "--resume", run, "--steps", s2, "--quiet"])
+        else:
             run_cli(["train", "stackgan", "--data", data, "--out", run.parent, "--name", run.name, "--quiet",
                      "--steps", s2, "--set", f"train.stage1_steps={s1}", "--set", f"train.threads={args.threads}",
                      "--device", args.device, "--set", f"train.sample_every={s1 + s2}", *tiny, *flags])
