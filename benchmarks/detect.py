@@ -34,7 +34,7 @@ def train_generators(root: Path, args: argparse.Namespace) -> Dict[str, Path]:
     from ganforge.family import FAMILIES
 
     small = ["--set", "model.width=8", "--batch-size", "16"] if args.tiny else []
-    common = ["--steps", str(args.gen_steps), "--out", str(root / "runs"), "--quiet", "--seed", "0"]
+    common = ["--out", str(root / "runs"), "--quiet", "--seed", "0"]
     data = ["--data", "mnist"] + (["--data-dir", args.data_dir] if args.data_dir else [])
     runs: Dict[str, Path] = {}
     jobs = [(m, [m, *data]) for m in FAMILIES.get("image").models()]
@@ -48,17 +48,19 @@ def train_generators(root: Path, args: argparse.Namespace) -> Dict[str, Path]:
             assert main(["data", "build", dataset, "--out", str(folder), "--n", n_data, "--size", "28", *extra]) == 0
         tiny = ["--set", "model.blocks=1", "--set", "model.width=4", "--batch-size", "4"] if args.tiny else []
         jobs.append((model, [model, "--data", str(folder), "--set", "train.lr_decay_steps=0", *tiny]))
+    own_steps = {k: int(v) for k, v in (item.split("=", 1) for item in args.model_steps)}
     for name, argv in jobs:
         t0 = time.perf_counter()
+        steps = str(own_steps.get(name, args.gen_steps))
         run_name = name.replace(" ", "").replace("(", "-").replace(")", "")
         own_small = small if argv[0] not in builds else []
         run = root / "runs" / run_name
         if (run / "checkpoints").is_dir() and any((run / "checkpoints").iterdir()):   # an earlier invocation's run
-            assert main(["train", "--resume", str(run), "--steps", str(args.gen_steps), "--quiet"]) == 0, name
+            assert main(["train", "--resume", str(run), "--steps", steps, "--quiet"]) == 0, name
         else:
-            assert main(["train", *argv, *common, *own_small, "--name", run_name]) == 0, name
+            assert main(["train", *argv, *common, "--steps", steps, *own_small, "--name", run_name]) == 0, name
         runs[name] = run
-        print(f"  trained {name}: {args.gen_steps} steps in {time.perf_counter() - t0:.0f} s", flush=True)
+        print(f"  trained {name}: {steps} steps in {time.perf_counter() - t0:.0f} s", flush=True)
     return runs
 
 
@@ -71,6 +73,9 @@ def table(title: str, columns: List[str], rows: Dict[str, List[float]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gen-steps", type=int, default=1500, help="training steps of each generator")
+    parser.add_argument("--model-steps", nargs="*", default=[], metavar="MODEL=STEPS",
+                        help="other step counts for some generators, e.g. stylegan2=500 biggan=500 (their steps cost "
+                             "10x a DCGAN's on a CPU)")
     parser.add_argument("--n", type=int, default=2000, help="images per class for training and for testing")
     parser.add_argument("--det-steps", type=int, default=1500, help="detector training steps")
     parser.add_argument("--train-on", default="dcgan", help="the generator the detector learns ('all': each in turn)")
