@@ -6,6 +6,10 @@ the fly: ``--n`` images, ``--seed``); a .txt file of generated sentences is scor
 .txt file of references (``--ref``) with the text metrics (bleu, self_bleu, corpus_bleu); a
 folder of images or an .npz is read as is. Images of another size than the reference's are refused
 unless ``--resize FILTER`` names a PIL filter (both sides are then resized, as clean-fid does).
+``--extractor all`` scores images under every shipped extractor of the domain (a table, their cards,
+and with ``--compare`` a line per metric where two extractors rank the sets differently:
+:mod:`ganforge.metrics.opinions`); ``--views [DIR]`` writes per-sample views
+(:mod:`ganforge.image.metrics.views`).
 """
 from __future__ import annotations
 
@@ -31,8 +35,14 @@ def add_parser(sub) -> None:
     p.add_argument("--n", type=int, help="number of generated samples (default: images 10000, text 2000)")
     p.add_argument("--temperature", type=float, default=1.0, help="text runs: softmax temperature of the samples")
     p.add_argument("--seed", type=int, default=0, help="sampling and subset seed")
-    p.add_argument("--extractor", default="auto", help="auto, mnist-classifier, fashion-mnist-classifier, inception")
-    p.add_argument("--weights", help="weights file of the extractor (default: the cache)")
+    p.add_argument("--extractor", default="auto",
+                   help="auto (the domain classifier for 28x28 digits/clothes, else inception), all (every shipped "
+                        "extractor of the reference's domain: mnist-classifier, mnist-resnet, mnist-autoencoder for "
+                        "digits; a table and a line where they rank --compare'd sets differently), a comma list, "
+                        "or one of mnist-classifier, mnist-resnet, mnist-autoencoder, fashion-mnist-classifier, "
+                        "inception")
+    p.add_argument("--weights", help="weights file of the extractor (default: the shipped or cached file; one "
+                                     "extractor only)")
     p.add_argument("--resize", metavar="FILTER",
                    help="resize images of another size than the reference's to its size with this PIL filter on "
                         f"uint8 images ({', '.join(RESIZE_FILTERS)}); the reference images take the same round "
@@ -52,6 +62,12 @@ def add_parser(sub) -> None:
     p.add_argument("--out", help="write the score and its card to this .json")
     p.add_argument("--compare", metavar="SCORE_JSON", help="print the difference to a saved score (refused when "
                                                            "its protocol differs)")
+    p.add_argument("--views", nargs="?", const="", metavar="DIR",
+                   help="write per-sample views to DIR (a run's default: RUN/eval/views, shown in the studio): the "
+                        "share of confident samples, a nearest-training-neighbours grid and a worst-samples grid "
+                        "per extractor (see docs/evaluation.md)")
+    p.add_argument("--neighbours-in", metavar="SPLIT", help="training images of the nearest-neighbour view (default: "
+                                                            "a run's training split, else the reference)")
     p.add_argument("--save-ref", metavar="FILE", help="also save the reference statistics (.npz) to this file")
     p.add_argument("--threads", type=int, default=0, help="CPU threads (0 = torch default)")
     p.set_defaults(func=run)
@@ -83,50 +99,145 @@ def run(args: argparse.Namespace) -> int:
 def evaluate_images(args: argparse.Namespace) -> int:
     import torch
 
+    from ganforge.image.metrics.sources import is_run, load_images, sample_run
     from ganforge.metrics.evaluate import Evaluator
     from ganforge.metrics.registry import FEATURES, parse_metric_names
-    from ganforge.image.metrics.sources import is_run, load_images, sample_run
 
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.n < 1:
         raise GanforgeError(f"--n must be >= 1 (got {args.n})")
     names = parse_metric_names(args.metrics, (FEATURES,), "an evaluation of images")
-    baseline = _read_score(Path(args.compare)) if args.compare else None
-    evaluator = Evaluator(args.ref, args.extractor, args.weights, args.data_dir, args.device,
-                          resize=getattr(args, "resize", None))
+    baseline = _read_scores(Path(args.compare)) if args.compare else None
+    views_dir = _views_dir(args)
+    evaluators = [Evaluator(args.ref, ex, args.weights, args.data_dir, args.device, resize=getattr(args, "resize", None))
+                  for ex in _extractor_names(args)]
+    if args.extractor == "all" and evaluators[0].extractor.name == "mnist-classifier":
+        from ganforge.cli.features import MNIST_EXTRACTORS
+
+        evaluators += [Evaluator(args.ref, ex, None, args.data_dir, args.device, resize=getattr(args, "resize", None))
+                       for ex in MNIST_EXTRACTORS[1:]]
     if is_run(Path(args.source)):
         images, name = sample_run(Path(args.source), args.n, args.seed, args.device)
     else:
         images, name = load_images(args.source, args.data_dir)
         images = images[:args.n]
-    score = evaluator.score(images, names, args.seed, name, options_of(args))
-    print(score)
-    if "extractor_test_accuracy" in score.extra:
-        print(f"  extractor test accuracy: {score.extra['extractor_test_accuracy']:.4f}")
-    if args.floor:
-        real, real_name = load_images(args.floor, args.data_dir, what="floor")
-        real = real[:len(images)]
-        if evaluator.resize:   # the real images take the samples' path: to their size, then as they are scored
-            real = evaluator.extractor.resize_samples(real, tuple(images.shape[1:]), evaluator.resize)
-        floor = evaluator.score(real, names, args.seed, f"floor: real {real_name}", options_of(args))
-        print(floor)
-        score.extra["floor"] = floor.to_dict()
+    scores, scored = {}, []
+    for evaluator in evaluators:
+        score = evaluator.score(images, names, args.seed, name, options_of(args))
+        scores[evaluator.extractor.name] = score
+        scored.append((evaluator.extractor, *evaluator.last_features, evaluator.last_reference.features))
+        print(score)
+        if "extractor_test_accuracy" in score.extra:
+            print(f"  extractor test accuracy: {score.extra['extractor_test_accuracy']:.4f}")
+        if args.floor:
+            score.extra["floor"] = _floor(args, evaluator, images, names).to_dict()
+    primary = next(iter(scores.values()))
+    if len(scores) > 1:
+        _print_opinions(scores, evaluators)
     if args.out:
-        Path(args.out).write_text(json.dumps(score.to_dict(), indent=2))
+        payload = primary.to_dict()
+        if len(scores) > 1:
+            payload["extractors"] = {n: sc.to_dict() for n, sc in scores.items()}
+        Path(args.out).write_text(json.dumps(payload, indent=2))
         print(f"wrote {args.out}")
     if args.save_ref:
-        print(f"wrote reference statistics {evaluator.save_reference(args.save_ref)}")
+        print(f"wrote reference statistics {evaluators[0].save_reference(args.save_ref)}")
     if baseline is not None:
-        diff = score.compare(baseline)
-        print(f"difference to {args.compare}: " + "  ".join(f"{k} {v:+.4g}" for k, v in diff.items()))
+        _print_comparison(args.compare, scores, baseline)
+    if views_dir is not None:
+        from ganforge.image.metrics.views import views_of_evaluation
+
+        first = evaluators[0]
+        if first.resize and tuple(images.shape[1:]) != first.ref_shape:   # shown as scored: at the reference's size
+            images = first.extractor.resize_samples(images, first.ref_shape, first.resize)
+        views_of_evaluation(views_dir, images, name, scored, _neighbours_in(args), args.data_dir)
     return 0
 
 
-def _read_score(path: Path):
+def _extractor_names(args: argparse.Namespace) -> list:
+    names = ["auto"] if args.extractor == "all" else [n.strip() for n in args.extractor.split(",") if n.strip()]
+    if (len(names) != 1 or args.extractor == "all") and args.weights:
+        raise GanforgeError("--weights names one extractor's weights file; pass a single --extractor with it")
+    return names or ["auto"]
+
+
+def _floor(args: argparse.Namespace, evaluator, images, names):
+    from ganforge.image.metrics.sources import load_images
+
+    real, real_name = load_images(args.floor, args.data_dir, what="floor")
+    real = real[:len(images)]
+    if evaluator.resize:   # the real images take the samples' path: to their size, then as they are scored
+        real = evaluator.extractor.resize_samples(real, tuple(images.shape[1:]), evaluator.resize)
+    floor = evaluator.score(real, names, args.seed, f"floor: real {real_name}", options_of(args))
+    print(floor)
+    return floor
+
+
+def _print_opinions(scores: dict, evaluators: list) -> None:
+    from ganforge.image.metrics.views import print_card
+    from ganforge.metrics.opinions import table
+
+    print(f"\n{len(scores)} extractors (one row each):\n" + table({n: sc.values for n, sc in scores.items()}))
+    print("\nextractor cards:")
+    for evaluator in evaluators:
+        card = getattr(evaluator.extractor, "card", None)
+        if card is not None:
+            print_card(card(), short=True)
+
+
+def _print_comparison(path: str, scores: dict, baseline: dict) -> None:
+    from ganforge.metrics.opinions import agreement_line, disagreements
+
+    shared = [n for n in scores if n in baseline]
+    if not shared:
+        raise GanforgeError(f"{path} was scored under {', '.join(baseline)}, this evaluation under "
+                            f"{', '.join(scores)}; evaluate with one of the same extractors (e.g. --extractor all)")
+    for n in shared:
+        diff = scores[n].compare(baseline[n])
+        under = f" under {n}" if len(scores) > 1 else ""
+        print(f"difference to {path}{under}: " + "  ".join(f"{k} {v:+.4g}" for k, v in diff.items()))
+    if len(shared) > 1:
+        lines = disagreements({n: scores[n].values for n in shared}, {n: baseline[n].values for n in shared},
+                              "this", "baseline")
+        print(agreement_line(lines, len(shared), "this", "baseline"))
+
+
+def _views_dir(args: argparse.Namespace):
+    views = getattr(args, "views", None)
+    if views is None:
+        return None
+    if views:
+        return Path(views)
+    from ganforge.engine.run_folder import RunFolder
+
+    run = RunFolder(args.source)
+    if not run.is_run():
+        raise GanforgeError("--views needs a folder for views of files (--views DIR); only a run has a default "
+                            "(RUN/eval/views)")
+    return run.eval_dir / "views"
+
+
+def _neighbours_in(args: argparse.Namespace) -> str:
+    if getattr(args, "neighbours_in", None):
+        return args.neighbours_in
+    from ganforge.engine.run_folder import RunFolder
+
+    run = RunFolder(args.source)
+    if run.is_run():
+        data = (run.config_dict().get("data") or {}).get("name")
+        if data in ("mnist", "fashion-mnist"):
+            return f"{data}:train"
+    return args.ref
+
+
+def _read_scores(path: Path) -> dict:
+    """A score saved by ``ganforge eval --out``, by extractor (one, or every extractor of ``--extractor all``)."""
     from ganforge.metrics.evaluate import Score
 
     try:
-        return Score.from_dict(json.loads(path.read_text()))
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        data = json.loads(path.read_text())
+        every = data.get("extractors") or {data["card"]["extractor"]: data}
+        return {name: Score.from_dict(d) for name, d in every.items()}
+    except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
         raise GanforgeError(f"{path} is not a score written by `ganforge eval --out` ({type(exc).__name__})") from None

@@ -1,18 +1,30 @@
-"""``ganforge features``: train the domain classifier, fetch the Inception weights, list extractors."""
+"""``ganforge features``: train the image extractors (domain classifier, ``mnist-resnet``, ``mnist-autoencoder``),
+fetch the Inception weights, list extractors and print their cards."""
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from ganforge.errors import GanforgeError
+
+MNIST_EXTRACTORS = ("mnist-classifier", "mnist-resnet", "mnist-autoencoder")   # every shipped 28x28 extractor
+# `features train --extractor NAME`: the training function and its default epochs
+TRAINERS = {"classifier": ("ganforge.image.metrics.classifier:train_classifier", 3.0),
+            "mnist-resnet": ("ganforge.image.metrics.resnet_classifier:train_resnet", 2.0),
+            "mnist-autoencoder": ("ganforge.image.metrics.autoencoder:train_autoencoder", 3.0)}
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("features", help="feature extractors for evaluation: train, download, list")
     fsub = p.add_subparsers(dest="features_command", metavar="ACTION")
     t = fsub.add_parser("train", help="train the domain classifier (28x28 digits or clothes; audio clips), seeded")
+    t.add_argument("--extractor", default="classifier", choices=sorted(TRAINERS),
+                   help="which image extractor: classifier (the domain classifier of --data, default), mnist-resnet "
+                        "(residual, augmented, label smoothing) or mnist-autoencoder (no labels; linear probe)")
     t.add_argument("--data", default="mnist", help="mnist or fashion-mnist (default mnist), or the folder of an audio "
                    "set built by `ganforge data build notes|spoken-digits`")
     t.add_argument("--data-dir", help="folder holding the IDX files (default: $GANFORGE_DATA)")
-    t.add_argument("--epochs", type=float, help="default 3 (images), 15 (audio)")
+    t.add_argument("--epochs", type=float, help="default 3 (classifier, autoencoder), 2 (mnist-resnet), 15 (audio)")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--limit", type=int, default=0, help="train on the first N images only (0 = all)")
     t.add_argument("--threads", type=int, default=0, help="CPU threads (0 = torch default)")
@@ -31,13 +43,14 @@ def add_parser(sub) -> None:
     d.set_defaults(func=download)
     ls = fsub.add_parser("list", help="list the registered feature extractors")
     ls.set_defaults(func=list_extractors)
+    c = fsub.add_parser("card", help="print the card of shipped image extractors: weights sha256, data, test figures")
+    c.add_argument("names", nargs="*", help="extractor names (default: every MNIST extractor)")
+    c.set_defaults(func=print_cards)
     p.set_defaults(func=lambda args: (p.print_help(), 1)[1])
 
 
 def train(args: argparse.Namespace) -> int:
     import torch
-
-    from ganforge.image.metrics.classifier import train_classifier
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -49,10 +62,31 @@ def train(args: argparse.Namespace) -> int:
               f" ({info['primary']} {info['test_' + info['primary'] + '_accuracy']:.4f}) on {info['test_clips']} clips"
               f"\n  weights: {info['path']}\n  sha256:  {info['sha256']}")
         return 0
-    info = train_classifier(args.data, args.out, epochs=args.epochs or 3.0, seed=args.seed, data_dir=args.data_dir,
-                            limit=args.limit)
-    print(f"trained the {args.data} classifier in {info['seconds']} s: test accuracy {info['test_accuracy']:.4f} "
-          f"on {info['test_images']} images\n  weights: {info['path']}\n  sha256:  {info['sha256']}")
+    import importlib
+
+    where, epochs = TRAINERS[args.extractor]
+    module, _, function = where.partition(":")
+    trainer = getattr(importlib.import_module(module), function)
+    if args.extractor != "classifier" and args.data not in ("mnist", "embedded"):
+        raise GanforgeError(f"{args.extractor} is an MNIST extractor; pass --data mnist (or --data embedded)")
+    info = trainer(args.data, args.out, epochs=args.epochs or epochs, seed=args.seed, data_dir=args.data_dir,
+                   limit=args.limit)
+    from ganforge.image.metrics.views import FIGURES
+
+    figures = "  ".join(f"{k.replace('_', ' ')} {info[k]:.4f}" for k in FIGURES if k in info)
+    print(f"trained {args.extractor} on {args.data} in {info['seconds']} s: {figures} on {info['test_images']} test "
+          f"images\n  weights: {info['path']}\n  sha256:  {info['sha256']}")
+    return 0
+
+
+
+
+def print_cards(args: argparse.Namespace) -> int:
+    from ganforge.image.metrics.views import print_card
+    from ganforge.metrics.features import create_extractor
+
+    for name in args.names or MNIST_EXTRACTORS:
+        print_card(create_extractor(name).card())
     return 0
 
 

@@ -17,8 +17,9 @@ from tqdm import tqdm
 
 def fit_classifier(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int, batch_size: int = 128,
                    lr: float = 1e-3, seed: int = 0, prepare: Optional[Callable[[torch.Tensor], torch.Tensor]] = None,
-                   desc: str = "train classifier", quiet: bool = False) -> nn.Module:
-    """Train ``model`` for ``steps`` batches of ``prepare(images[idx])`` (cross-entropy); returns it in eval mode."""
+                   desc: str = "train classifier", quiet: bool = False, label_smoothing: float = 0.0) -> nn.Module:
+    """Train ``model`` for ``steps`` batches of ``prepare(images[idx])`` (cross-entropy, optionally with label
+    smoothing); returns it in eval mode. ``prepare`` may augment (seeded by its own generator)."""
     prepare = prepare or (lambda x: x)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 - s / steps)   # linear decay to 0
@@ -32,7 +33,7 @@ def fit_classifier(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
         idx = perm[pos:pos + batch_size]
         pos += batch_size
         _, logits = model(prepare(images[idx]))
-        loss = F.cross_entropy(logits, labels[idx])
+        loss = F.cross_entropy(logits, labels[idx], label_smoothing=label_smoothing)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -87,6 +87,7 @@ class Evaluator:
         self._stats: Dict[str, ReferenceStats] = {}      # by the card's resize: plain, or a round trip per size
         self._reference: Optional[torch.Tensor] = None   # the reference samples, kept for round trips
         self._last: Optional[ReferenceStats] = None      # the statistics of the last score
+        self.last_features: Optional[Tuple[np.ndarray, np.ndarray]] = None   # the last scored samples' (features, probs)
         self.ref_name = str(ref) if not isinstance(ref, (np.ndarray, torch.Tensor, ReferenceStats)) else "array"
         stats_file = isinstance(ref, ReferenceStats) or (isinstance(ref, (str, Path)) and _is_stats_file(Path(ref)))
         if stats_file:
@@ -178,6 +179,7 @@ class Evaluator:
         samples, stats = self.prepare(samples, source)
         self._last = stats
         feats, probs = self.extractor.extract(samples, progress="features of samples" if len(samples) > 2000 else None)
+        self.last_features = (feats, probs)   # for per-sample views (ganforge eval --views)
         inputs = MetricInputs(fake_features=feats, fake_probs=probs, real_mean=stats.mean, real_cov=stats.cov,
                               real_features=stats.features, seed=seed, options=dict(options or {}))
         values = compute_metrics(names, inputs)
@@ -185,9 +187,14 @@ class Evaluator:
         return Score(values, self.card(len(samples), seed, stats), source,
                      {"extractor_test_accuracy": accuracy} if accuracy is not None else {})
 
+    @property
+    def last_reference(self) -> ReferenceStats:
+        """The reference statistics the last score was measured against (round-tripped when resized)."""
+        return self._last or self.stats
+
     def save_reference(self, path: Union[str, Path]) -> Path:
         """Save the statistics of the last score (a round-tripped reference when it was resized)."""
-        return (self._last or self.stats).save(Path(path))
+        return self.last_reference.save(Path(path))
 
 
 def _is_stats_file(path: Path) -> bool:

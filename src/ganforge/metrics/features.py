@@ -8,9 +8,9 @@ and states how it preprocesses them and the sha256 of its weights file, both of 
 every score's protocol card. An extractor may also resize samples unlike the reference
 (``--resize FILTER``: :meth:`FeatureExtractor.check_resize`, ``resize_samples``, ``describe_resize``).
 
-The core registers none: the image family registers ``mnist-classifier``,
-``fashion-mnist-classifier`` and ``inception`` (:mod:`ganforge.image.metrics`); the registry
-imports the families on its first look-up (:func:`ganforge.family.load_families`).
+The core registers none: the image family registers ``mnist-classifier``, ``mnist-resnet``,
+``mnist-autoencoder``, ``fashion-mnist-classifier`` and ``inception`` (:mod:`ganforge.image.metrics`);
+the registry imports the families on its first look-up (:func:`ganforge.family.load_families`).
 """
 from __future__ import annotations
 

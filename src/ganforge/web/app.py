@@ -44,6 +44,7 @@ from ganforge.web.fill import fill_routes
 from ganforge.web.music import music_routes
 from ganforge.web.listen import listen_routes
 from ganforge.web.prompt import prompt_routes
+from ganforge.web.eval_views import eval_views_routes
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 256 * 1024
@@ -225,6 +226,7 @@ def create_app(runs_dir: str | Path = "runs", allowed_hosts: Optional[Iterable[s
         Route("/api/lab/{lab_id}/control", lab_control, methods=["POST"]),
         Route("/api/runs", runs_list),
         Route("/api/runs/{name}", run_detail),
+        *eval_views_routes(runs),
         Route("/api/runs/{name}/samples/{file}", run_sample),
         Route("/api/create", create_job, methods=["POST"]),
         Route("/api/jobs/{job_id}", job_status),

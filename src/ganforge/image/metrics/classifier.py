@@ -48,7 +48,9 @@ class DomainClassifier(nn.Module):
 
 # weights shipped inside the package: every machine gets the same network, so the same protocol card
 SHIPPED = Path(__file__).resolve().parent / "weights"
-SHIPPED_SHA256 = {"mnist-classifier": "e44837d31863f357edca8de8beae7fed603daf26c7beb9b926806c5cc67a6a6a"}
+SHIPPED_SHA256 = {"mnist-classifier": "e44837d31863f357edca8de8beae7fed603daf26c7beb9b926806c5cc67a6a6a",
+                  "mnist-resnet": "4d8cfb811449c0d538779214caf51ff1ed6b7a9bb5d12d982d08483e9bb0dc9d",
+                  "mnist-autoencoder": "1c299b6389997bdebaeb23746a66fceb7d65a8d192ae44e143f044bb77a0000c"}
 
 
 def default_weights(domain: str) -> Path:
@@ -106,10 +108,15 @@ def train_classifier(data: str = "mnist", out: Optional[str] = None, epochs: flo
     meta = {"format": "ganforge-classifier/1", "data": data, "seed": seed, "steps": steps, "batch_size": batch_size,
             "lr": lr, "test_accuracy": acc, "train_images": len(x_train), "test_images": len(x_test),
             "seconds": round(time.monotonic() - t0, 1)}
-    state = {k: v.contiguous() for k, v in model.state_dict().items()}
-    atomic_write(path, lambda tmp: save_file(state, str(tmp), metadata={"ganforge": json.dumps(meta)}))
+    return save_weights(model, path, meta)
+
+
+def save_weights(model: nn.Module, path: Path, meta: dict) -> Dict[str, object]:
+    """Save an extractor's weights as safetensors with ``meta`` in the header; returns path, sha256 and meta."""
     from ganforge.files import file_digest
 
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    atomic_write(path, lambda tmp: save_file(state, str(tmp), metadata={"ganforge": json.dumps(meta)}))
     return {"path": str(path), "sha256": file_digest(path, "sha256"), **meta}
 
 
@@ -123,15 +130,31 @@ class ClassifierExtractor(ImageExtractor):
 
     domain = "mnist"
     resize = "none (28x28 grayscale only)"
+    weights_name = ""          # the weights file's stem; default: the domain's classifier
+    objective = "supervised: cross-entropy on the labels, no augmentation"
 
     def __init__(self, weights: Optional[str] = None, device: str = "cpu"):
-        self.name = DOMAINS[self.domain]
-        path = Path(weights) if weights else default_weights(self.domain)
+        self.name = self.weights_name or DOMAINS[self.domain]
+        path = Path(weights) if weights else default_weights(self.name)
         if not path.is_file():
-            raise GanforgeError(f"no {self.name} weights at {path}; train them once with `ganforge features train "
-                                f"--data {self.domain}` (about 4 minutes on a CPU), then pass --weights {path}")
-        model, self.meta = load_classifier(path)
+            raise GanforgeError(f"no {self.name} weights at {path}; train them once with `{self.train_command()}` "
+                                f"(a few minutes on a CPU), then pass --weights {path}")
+        model, self.meta = self.load(path)
         super().__init__(model, path, device)
+
+    def load(self, path: Path) -> Tuple[nn.Module, dict]:
+        return load_classifier(path)
+
+    def train_command(self) -> str:
+        return f"ganforge features train --data {self.domain}"
+
+    def card(self) -> Dict[str, object]:
+        """The extractor's card: name, weights and their sha256, training data, objective and test figures."""
+        keep = ("data", "seed", "steps", "train_images", "test_images", "test_accuracy", "linear_probe_accuracy",
+                "test_reconstruction_mse", "seconds", "threads", "cpu")
+        return {"extractor": self.name, "weights": str(self.weights_path), "sha256": self.weights_sha256,
+                "objective": self.objective, "train": self.train_command(),
+                **{k: self.meta[k] for k in keep if k in self.meta}}
 
     def prepare(self, images: torch.Tensor) -> torch.Tensor:
         if tuple(images.shape[1:]) != (1, 28, 28):

@@ -77,7 +77,45 @@ async function refreshRun() {
   $("run-config").textContent = run.config;
   drawCurves();
   updateTimeline(run.sample_files);
+  if (!view.loaded) showViews(name).catch((e) => studio.showError(e.message));
   view.loaded = true;
+}
+
+// ------------------------------------------------------------------ evaluation views (eval/views of `ganforge eval --views`)
+async function showViews(name) {
+  const res = await fetch("/api/runs/" + encodeURIComponent(name) + "/views");
+  if (name !== view.name) return;
+  $("eval-views").hidden = !res.ok;
+  if (!res.ok) return; // no views written for this run
+  const views = await res.json();
+  const summary = $("views-summary"), grids = $("views-grids");
+  summary.replaceChildren();
+  grids.replaceChildren();
+  const item = (text) => { const li = document.createElement("li"); li.textContent = text; summary.appendChild(li); };
+  const grid = (title, part) => {
+    if (!part || !part.url) return;
+    const figure = document.createElement("figure"), img = document.createElement("img"),
+      caption = document.createElement("figcaption");
+    img.src = part.url;
+    img.className = "pixels";
+    img.alt = title;
+    caption.textContent = title;
+    figure.append(img, caption);
+    grids.appendChild(figure);
+  };
+  item(views.samples + " samples of " + views.source);
+  for (const [extractor, share] of Object.entries(views.confident || {})) {
+    item(extractor + ": " + (100 * share).toFixed(1) + "% read with max softmax > " + views.threshold);
+  }
+  const n = views.neighbours;
+  if (n) {
+    item("nearest training neighbours in " + n["in"] + " (" + n.extractor + " features): " + n.exact_copies +
+      " pixel-exact copies, median distance " + Number(n.median_nearest_distance).toPrecision(3));
+    grid("nearest training neighbours (" + n.extractor + "): each sample, then its 3 nearest training images", n);
+  }
+  for (const [extractor, part] of Object.entries(views.worst || {})) {
+    grid("worst samples by " + extractor + ": lowest realism score first", part);
+  }
 }
 
 // ------------------------------------------------------------------ curves
