@@ -110,12 +110,13 @@ def evaluate_images(args: argparse.Namespace) -> int:
     names = parse_metric_names(args.metrics, (FEATURES,), "an evaluation of images")
     baseline = _read_scores(Path(args.compare)) if args.compare else None
     views_dir = _views_dir(args)
-    evaluators = [Evaluator(args.ref, ex, args.weights, args.data_dir, args.device, resize=getattr(args, "resize", None))
+    resize = getattr(args, "resize", None)
+    evaluators = [Evaluator(args.ref, ex, args.weights, args.data_dir, args.device, resize=resize)
                   for ex in _extractor_names(args)]
     if args.extractor == "all" and evaluators[0].extractor.name == "mnist-classifier":
         from ganforge.cli.features import MNIST_EXTRACTORS
 
-        evaluators += [Evaluator(args.ref, ex, None, args.data_dir, args.device, resize=getattr(args, "resize", None))
+        evaluators += [Evaluator(args.ref, ex, None, args.data_dir, args.device, resize=resize)
                        for ex in MNIST_EXTRACTORS[1:]]
     if is_run(Path(args.source)):
         images, name = sample_run(Path(args.source), args.n, args.seed, args.device)

@@ -161,5 +161,6 @@ def num_classes_of(cfg: RunConfig) -> int:
 
 
 # what the image family adds to the metrics core: feature extractors, the image sample source, auto choices
-from ganforge.image.metrics import autoencoder, classifier, evaluation, inception, resnet_classifier  # noqa: E402,F401,E501
+from ganforge.image.metrics import (autoencoder, classifier, evaluation, inception,  # noqa: E402,F401
+                                     resnet_classifier)
 from ganforge.image import rating  # noqa: E402,F401  (the items of a human HYPE study)

@@ -87,7 +87,7 @@ class Evaluator:
         self._stats: Dict[str, ReferenceStats] = {}      # by the card's resize: plain, or a round trip per size
         self._reference: Optional[torch.Tensor] = None   # the reference samples, kept for round trips
         self._last: Optional[ReferenceStats] = None      # the statistics of the last score
-        self.last_features: Optional[Tuple[np.ndarray, np.ndarray]] = None   # the last scored samples' (features, probs)
+        self.last_features: Optional[Tuple[np.ndarray, np.ndarray]] = None   # the last samples' (features, probs)
         self.ref_name = str(ref) if not isinstance(ref, (np.ndarray, torch.Tensor, ReferenceStats)) else "array"
         stats_file = isinstance(ref, ReferenceStats) or (isinstance(ref, (str, Path)) and _is_stats_file(Path(ref)))
         if stats_file:

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from ganforge.cli.main import main
 from ganforge.image.data import load_split
-from ganforge.image.metrics.views import confident_share, neighbour_rows, worst_samples, write_views
+from ganforge.image.metrics.views import confident_share, neighbour_rows, worst_samples
 from ganforge.metrics.features import create_extractor
 
 EXTRACTORS = ("mnist-classifier", "mnist-resnet", "mnist-autoencoder")
@@ -62,7 +62,8 @@ def test_eval_of_a_run_writes_views_that_the_studio_shows(digits, tmp_path, caps
     args = ["--ref", str(ref), "--n", "100", "--metrics", "fid,kid,pr", "--extractor", "all", "--kid-subset-size",
             "50", "--kid-subsets", "3", "--threads", "1"]
     assert main(["eval", str(real), *args, "--out", str(saved)]) == 0       # real digits: the baseline
-    assert main(["eval", str(runs / "r"), *args, "--compare", str(saved), "--views", "--neighbours-in", str(train)]) == 0
+    assert main(["eval", str(runs / "r"), *args, "--compare", str(saved), "--views",
+                 "--neighbours-in", str(train)]) == 0
     out = capsys.readouterr().out
     assert "3 extractors (one row each)" in out and "trained on mnist (60000 images" in out
     for name in EXTRACTORS:

@@ -63,7 +63,8 @@ def realism_scores(samples: np.ndarray, reference: np.ndarray, k: int = 3) -> np
     return out.numpy()
 
 
-def worst_samples(samples: np.ndarray, reference: np.ndarray, n: int = SHOWN, k: int = 3) -> Tuple[np.ndarray, np.ndarray]:
+def worst_samples(samples: np.ndarray, reference: np.ndarray, n: int = SHOWN,
+                  k: int = 3) -> Tuple[np.ndarray, np.ndarray]:
     """(indices, realism scores) of the ``n`` least realistic samples, worst first."""
     scores = realism_scores(samples, reference, k)
     order = np.argsort(scores, kind="stable")[:n]
@@ -143,7 +144,8 @@ def views_of_evaluation(out: Path, samples: torch.Tensor, source: str, scored: l
     if tuple(train.shape[1:]) != tuple(samples.shape[1:]):
         raise DataError(f"--neighbours-in {neighbours_in} holds images of shape {tuple(train.shape[1:])}, the samples "
                         f"{tuple(samples.shape[1:])}; pass training images shaped like the samples")
-    train_feats, _ = extractor.extract(extractor.accept(train, train_name), progress=f"features of {Path(train_name).name}")
+    train_feats, _ = extractor.extract(extractor.accept(train, train_name),
+                                       progress=f"features of {Path(train_name).name}")
     neighbours = {"extractor": extractor.name, "in": train_name, "features": features, "train_features": train_feats,
                   "train_images": train}
     views = write_views(Path(out), samples, opinions, source, neighbours)
@@ -179,4 +181,5 @@ def print_card(card: Dict[str, object], short: bool = False) -> None:
     print(f"{card['extractor']}")
     for key, value in card.items():
         if key != "extractor":
-            print(f"  {key.replace('_', ' ')}: {value:.4f}" if key in FIGURES else f"  {key.replace('_', ' ')}: {value}")
+            shown = f"{value:.4f}" if key in FIGURES else value
+            print(f"  {key.replace('_', ' ')}: {shown}")
