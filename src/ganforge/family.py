@@ -198,6 +198,9 @@ def load(target: str | Path, device: str = "cpu"):
     from ganforge.engine.checkpoint import load_checkpoint
     from ganforge.engine.run_folder import find_checkpoint
 
+    from ganforge.engine.distributed import pick_device
+
+    pick_device(device)                      # --device cuda without a GPU, or a typo: one line
     path = find_checkpoint(target)
     tensors, meta = load_checkpoint(path)
     return family_named(meta.get("family")).load(path, tensors, meta, device=device)

@@ -39,7 +39,8 @@ def build(args: argparse.Namespace) -> int:
 
     given = [f"--{k}" for k in ("frames", "digits") if getattr(args, k) is not None]
     if given and args.name != moving_mnist.NAME:
-        raise GanforgeError(f"{given[0]} is an option of moving-mnist; {args.name} takes --n, --size and --seed")
+        takes = "--n and --seed" if args.name in AUDIO or args.name == captions.NAME else "--n, --size and --seed"
+        raise GanforgeError(f"{given[0]} is an option of moving-mnist; {args.name} takes {takes}")
     if args.name in AUDIO:
         from ganforge.audio.data.builders import build as build_audio
 

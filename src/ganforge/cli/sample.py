@@ -80,6 +80,7 @@ def sample(args: argparse.Namespace) -> int:
     if (mix or getattr(args, "truncation_sweep", False) or crossover is not None) and family.name != "image":
         raise GanforgeError(f"--mix, --crossover and --truncation-sweep explore image runs; this is a {family.name} "
                             "run, sample it without them")
+    refuse_text_flags(family.name, args)
     if crossover is not None and not mix:
         raise GanforgeError("--crossover goes with --mix SEEDS_A SEEDS_B (a style-mixing grid); add --mix or drop it")
     code = family.sample_command(args)
@@ -93,6 +94,18 @@ def interpolate(args: argparse.Namespace) -> int:
     code = family.interpolate_command(args)
     report_provenance(args)
     return code
+
+
+def refuse_text_flags(family: str, args: argparse.Namespace) -> None:
+    """--prompt, --temperature and --top-k on a run of a family that would ignore them: one line."""
+    flags = (("prompt", getattr(args, "prompt", None) is not None, ("text", "text2image", "video")),
+             ("temperature", getattr(args, "temperature", 1.0) != 1.0, ("text", "music")),
+             ("top-k", getattr(args, "top_k", 0) != 0, ("text",)))
+    for flag, given, families in flags:
+        if given and family not in families:
+            article = "an" if family[0] in "aeiou" else "a"
+            raise GanforgeError(f"--{flag} steers {' and '.join(families[:2])} runs; this is {article} {family} "
+                                f"run, drop --{flag}")
 
 
 def refuse_video_flags(family: str, args: argparse.Namespace) -> None:

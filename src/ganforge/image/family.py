@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from ganforge.config import load_config, merge
+from ganforge.config import load_config, merge, parse_overrides
 from ganforge.errors import GanforgeError
 from ganforge.family import Family, register_family, shared_train_keys
 from ganforge.image.config import RunConfig
@@ -74,6 +74,7 @@ class ImageFamily(Family):
             if k < 2:
                 raise GanforgeError("--conditional needs labelled data: use MNIST or a folder of class sub-folders")
             cfg = load_config(RunConfig, base=merge(data, {"model": {"num_classes": k}}), overrides=args.overrides)
+        refuse_idle_augment_keys(cfg, args.overrides)
         self.pending_note = model_defaults_note(cfg, self.model_defaults(cfg.model.name))
         return cfg
 
@@ -150,6 +151,18 @@ def model_defaults_note(cfg: RunConfig, defaults: Dict[str, Any]) -> Optional[st
             if getattr(getattr(cfg, section), key) == value]
     return f"note: {cfg.model.name} trains with its recommended {', '.join(kept)} (change any with --set)" \
         if kept else None
+
+
+def refuse_idle_augment_keys(cfg: RunConfig, overrides: List[str]) -> None:
+    """``--set augment.KEY=...`` that the run's augment.kind would ignore (any with none, ADA's with diffaugment)."""
+    keys = parse_overrides(overrides).get("augment", {})
+    ada_only = ("adaptive", "p", "ada_target", "ada_interval", "ada_kimg")
+    idle = [k for k in keys if k != "kind" and (cfg.augment.kind == "none" or
+                                                (cfg.augment.kind == "diffaugment" and k in ada_only))]
+    if idle:
+        fix = "add --augment ada or diffaugment" if cfg.augment.kind == "none" else "use --augment ada"
+        raise GanforgeError(f"augment.{idle[0]} does nothing with augment.kind={cfg.augment.kind}; {fix}, or drop "
+                            f"--set augment.{idle[0]}")
 
 
 def num_classes_of(cfg: RunConfig) -> int:

@@ -36,7 +36,7 @@ def truncated_normal(n: int, dim: int, truncation: Optional[float], generator: t
     z = torch.randn(n, dim, generator=generator)
     if truncation is None:
         return z
-    if truncation <= 0:
+    if not 0 < truncation < float("inf"):
         raise GanforgeError(f"truncation must be > 0 (got {truncation}); try 0.7")
     for _ in range(1000):
         outside = z.abs() > truncation
@@ -109,7 +109,7 @@ class LoadedGenerator:
         """``n`` latents from ``generator``: truncated in z for models without a mapping network, else as drawn
         (their truncation happens in W, in :meth:`generate`)."""
         if self.has_mapping:
-            if truncation is not None and truncation < 0:
+            if truncation is not None and not 0 <= truncation < float("inf"):
                 raise GanforgeError(f"truncation psi must be >= 0 (got {truncation}); try 0.7 (1 = none)")
             return torch.randn(n, self.config.latent_dim, generator=generator)
         return truncated_normal(n, self.config.latent_dim, truncation, generator)

@@ -44,8 +44,10 @@ def pair_caption(digits: Sequence[int], thickness: Sequence[str], relation: str)
 
 
 def words_of(text: str) -> List[str]:
-    """Lower-cased words of a caption or prompt; commas, full stops and extra spaces dropped."""
-    return [w for w in re.split(r"[\s,.;!?]+", str(text).lower()) if w]
+    """Lower-cased words of a caption or prompt; commas, full stops and extra spaces dropped, a numeral 0-9 read
+    as its word ("a thin 7" is "a thin seven")."""
+    words = [w for w in re.split(r"[\s,.;!?]+", str(text).lower()) if w]
+    return [DIGIT_WORDS[int(w)] if len(w) == 1 and w.isdigit() else w for w in words]
 
 
 def encode(text: str) -> List[int]:

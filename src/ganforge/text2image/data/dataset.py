@@ -68,8 +68,11 @@ def read_info(root: Path) -> dict:
     if not root.is_dir():
         raise DataError(f"data folder {root} does not exist; {BUILD_HINT}, or pass --data {NAME}")
     path = root / INFO
-    info = json.loads(path.read_text()) if path.is_file() else {}
-    if info.get("format") != FORMAT:
+    try:
+        info = json.loads(path.read_text()) if path.is_file() else {}
+    except (ValueError, UnicodeDecodeError):
+        info = {}
+    if not isinstance(info, dict) or info.get("format") != FORMAT:
         raise DataError(f"{root} is not a captioned-digits set (its {INFO} is missing or of another format); "
                         f"{BUILD_HINT}")
     return info
