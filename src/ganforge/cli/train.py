@@ -63,12 +63,34 @@ def refuse_foreign_flags(family: Family, args: argparse.Namespace) -> None:
                                     "shared flags (see `ganforge train --help`) and --set keys of their config")
 
 
+def refuse_ignored_flags(args: argparse.Namespace, model: str) -> None:
+    """--resume and --fork take the run's config.yaml: a flag that would not change it (other than --steps,
+    --max-minutes and --set; --out and --name name a fork's folder) is a one-line error, not silently ignored."""
+    what = "--resume" if args.resume else "--fork"
+    if args.model is not None and args.model != model:
+        raise GanforgeError(f"{what} continues the run's own model {model!r}; drop {args.model!r} (a new run of "
+                            f"{args.model}: `ganforge train {args.model}` without {what})")
+    shared = {"batch_size": "train.batch_size", "seed": "train.seed", "device": "train.device",
+              "precision": "train.precision", "eval_every": "train.eval_every"}
+    dests = ["data", "data_dir", "config", *shared, *(["out", "name"] if args.resume else [])]
+    dests += [d for name in FAMILIES.names() for d in FAMILIES.get(name).train_flags]
+    for dest in dict.fromkeys(dests):
+        value = getattr(args, dest, None)
+        if value not in (None, False) and not (dest == "out" and value == "runs"):
+            flag = "--" + dest.replace("_", "-")
+            hint = f" (another value: --set {shared[dest]}=...)" if dest in shared else ""
+            raise GanforgeError(f"{what} takes the run's own config.yaml, which {flag} does not change; drop "
+                                f"{flag}{hint}")
+
+
 def build_config(family: Family, args: argparse.Namespace):
     """Defaults <- model defaults <- --config YAML <- flags <- --set; on resume, the run's config.yaml <- budget."""
     refuse_foreign_flags(family, args)
     if args.fork:
+        refuse_ignored_flags(args, fork_source(args.fork)[0].info().get("model", "?"))
         return fork_config(family, args)
     if args.resume:
+        refuse_ignored_flags(args, RunFolder(args.resume).info().get("model", "?"))
         data = RunFolder(args.resume).config_dict()
         missing = [f.name for f in dataclasses.fields(family.config_class)
                    if f.name not in data and f.name not in family.added_sections]
@@ -118,11 +140,16 @@ def start_fork(args: argparse.Namespace, run_dir: Path) -> None:
                         "values": flatten(parse_overrides(args.overrides)), "source": "fork"})
 
 
-def check_resume_config(run_dir: Path, cfg) -> None:
+def check_resume_config(run_dir: Path, cfg, overrides=()) -> None:
     """Before anything is built: the model of config.yaml must be the one of the newest checkpoint's header (an
-    edited config.yaml claiming a huge model is then a one-line error, not an out-of-memory)."""
+    edited config.yaml claiming a huge model is then a one-line error, not an out-of-memory; a ``--set model.KEY``
+    that changes it is named)."""
     path = RunFolder(run_dir).latest_checkpoint()
     if path is not None and not same_config(read_metadata(path).get("model_config"), cfg.model):
+        changed = sorted(parse_overrides(overrides).get("model", {}))
+        if changed:
+            raise GanforgeError(f"--resume continues the run's own model (its checkpoints hold its weights); drop "
+                                f"--set model.{changed[0]}, or start a new run for another model")
         raise CheckpointError(f"{path} is a checkpoint of another config than {run_dir / 'config.yaml'} (its model "
                               "section differs); resume with the run's own config.yaml")
 
@@ -156,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
         family = family_of_model(args.model)
     cfg = build_config(family, args)
     if args.resume:
-        check_resume_config(Path(args.resume), cfg)
+        check_resume_config(Path(args.resume), cfg, args.overrides)
     if args.fork and not same_config(read_metadata(fork_source(args.fork)[1]).get("model_config"), cfg.model):
         raise GanforgeError("a fork keeps its parent's model (its weights are the starting point); change train.* "
                             "or loss.* keys with --set, not model.*")
