@@ -78,6 +78,20 @@ def options_of(args: argparse.Namespace) -> dict:
             "pr_k": args.pr_k, "dc_k": args.dc_k}
 
 
+# flags of the evaluation of images (their defaults): refused on runs whose family evaluates itself
+IMAGE_ONLY = {"ref": None, "extractor": "auto", "resize": None, "kid_subsets": 100, "kid_subset_size": 1000,
+              "is_splits": 10, "pr_k": 3, "dc_k": 5, "floor": None, "compare": None, "views": None,
+              "neighbours_in": None, "save_ref": None}
+
+
+def refuse_flags(args: argparse.Namespace, defaults: dict, why: str) -> None:
+    """A flag given (not at its default) that this evaluation would ignore: one line."""
+    for dest, default in defaults.items():
+        if getattr(args, dest, default) != default:
+            flag = "--" + dest.replace("_", "-")
+            raise GanforgeError(f"{flag} {why}; drop {flag}")
+
+
 def run(args: argparse.Namespace) -> int:
     from ganforge.engine.run_folder import RunFolder
     from ganforge.family import family_of_run
@@ -85,13 +99,19 @@ def run(args: argparse.Namespace) -> int:
     source = Path(args.source)
     if RunFolder(source).is_run():
         args.run = args.source
-        code = family_of_run(source).evaluate_command(args)
+        family = family_of_run(source)
+        if family.name != "image":
+            refuse_flags(args, IMAGE_ONLY, f"scores images (image runs, folders, .npz); this is a {family.name} run")
+        code = family.evaluate_command(args)
         if code is not None:
             return code
     elif source.suffix.lower() == ".txt":
         from ganforge.text.scores import evaluate_files_command
 
+        refuse_flags(args, {k: v for k, v in IMAGE_ONLY.items() if k != "ref"}, "scores images; a .txt is scored "
+                     "with BLEU against --ref")
         return evaluate_files_command(args)
+    refuse_flags(args, {"temperature": 1.0, "lm": None}, "goes with text runs; this evaluation scores images")
     args.metrics, args.n, args.ref = args.metrics or "fid,kid,is,pr,dc", args.n or 10000, args.ref or "mnist:test"
     return evaluate_images(args)
 
@@ -241,4 +261,6 @@ def _read_scores(path: Path) -> dict:
         every = data.get("extractors") or {data["card"]["extractor"]: data}
         return {name: Score.from_dict(d) for name, d in every.items()}
     except (OSError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-        raise GanforgeError(f"{path} is not a score written by `ganforge eval --out` ({type(exc).__name__})") from None
+        why = "no such file" if isinstance(exc, FileNotFoundError) else type(exc).__name__
+        raise GanforgeError(f"{path} is not a score written by `ganforge eval --out` ({why}); pass the .json that "
+                            "`ganforge eval SOURCE --out FILE` wrote") from None

@@ -35,7 +35,8 @@ def add_parser(sub) -> None:
     m.add_argument("--steps", type=int, default=1500)
     m.add_argument("--seed", type=int, default=0)
     m.add_argument("--threads", type=int, default=0, help="CPU threads (0 = torch default)")
-    m.add_argument("--out", help="weights file (default: the package's shipped file, which evaluation reads)")
+    m.add_argument("--out", help="weights file (required while the package's shipped file, which evaluation "
+                                 "reads, exists: name that file to replace it)")
     m.set_defaults(func=train_matcher)
     d = fsub.add_parser("download-inception", help="fetch the pt_inception weights (sha256 checked)")
     d.add_argument("--url", help="a mirror URL or local file instead of the canonical release")
@@ -52,6 +53,12 @@ def add_parser(sub) -> None:
 def train(args: argparse.Namespace) -> int:
     import torch
 
+    if args.epochs is not None and not 0 < args.epochs < float("inf"):
+        raise GanforgeError(f"--epochs must be a number > 0 (got {args.epochs}); leave it out for the default")
+    if args.limit < 0:
+        raise GanforgeError(f"--limit must be >= 0 (got {args.limit}; 0 = all images)")
+    if args.extractor != "classifier" and args.data not in ("mnist", "embedded"):
+        raise GanforgeError(f"{args.extractor} is an MNIST extractor; pass --data mnist (or --data embedded)")
     if args.threads:
         torch.set_num_threads(args.threads)
     if Path(args.data).is_dir():   # a built audio set
@@ -67,8 +74,6 @@ def train(args: argparse.Namespace) -> int:
     where, epochs = TRAINERS[args.extractor]
     module, _, function = where.partition(":")
     trainer = getattr(importlib.import_module(module), function)
-    if args.extractor != "classifier" and args.data not in ("mnist", "embedded"):
-        raise GanforgeError(f"{args.extractor} is an MNIST extractor; pass --data mnist (or --data embedded)")
     info = trainer(args.data, args.out, epochs=args.epochs or epochs, seed=args.seed, data_dir=args.data_dir,
                    limit=args.limit)
     from ganforge.image.metrics.views import FIGURES
@@ -93,8 +98,13 @@ def print_cards(args: argparse.Namespace) -> int:
 def train_matcher(args: argparse.Namespace) -> int:
     import torch
 
-    from ganforge.text2image.metrics.matcher import train_matcher as train
+    from ganforge.text2image.metrics.matcher import SHIPPED, train_matcher as train
 
+    if args.steps < 1:
+        raise GanforgeError(f"--steps must be >= 1 (got {args.steps}); the shipped matcher took 1500")
+    if not args.out and SHIPPED.is_file():   # the package's weights, which every text2image evaluation reads
+        raise GanforgeError(f"this would replace the shipped matcher weights ({SHIPPED}); pass --out FILE (that "
+                            "path itself to replace them on purpose)")
     if args.threads:
         torch.set_num_threads(args.threads)
     info = train(args.data, args.out, steps=args.steps, seed=args.seed)
