@@ -118,3 +118,34 @@ def test_sample_bad_requests(capsys, tmp_path, tiny_run):
 
 def test_fp16_on_cpu(capsys, tmp_path):
     fails(capsys, ["train", "--precision", "fp16", "--device", "cpu", "--out", str(tmp_path), *TINY], "--precision auto")
+
+
+def test_resume_refuses_flags_it_would_ignore_and_names_a_model_change(capsys, tiny_run):
+    before = sorted(p.name for p in (tiny_run / "checkpoints").iterdir())
+    fails(capsys, ["train", "--resume", str(tiny_run), "--image-size", "64"], "drop --image-size")
+    fails(capsys, ["train", "stylegan2", "--resume", str(tiny_run)], "own model 'dcgan'", "drop 'stylegan2'")
+    fails(capsys, ["train", "--resume", str(tiny_run), "--device", "cpu"], "--set train.device=")
+    fails(capsys, ["train", "--fork", str(tiny_run), "--batch-size", "4"], "--set train.batch_size=")
+    fails(capsys, ["train", "--resume", str(tiny_run), "--set", "model.width=16", "--steps", "9"],
+          "drop --set model.width")
+    assert sorted(p.name for p in (tiny_run / "checkpoints").iterdir()) == before   # nothing saved was lost
+
+
+def test_augment_keys_that_the_kind_ignores(capsys, tmp_path):
+    fails(capsys, ["train", "--out", str(tmp_path), "--set", "augment.policy=color", *TINY],
+          "augment.policy does nothing with augment.kind=none", "--augment ada or diffaugment")
+    fails(capsys, ["train", "--out", str(tmp_path), "--augment", "diffaugment", "--set", "augment.p=0.5", *TINY],
+          "augment.p does nothing", "--augment ada")
+    assert not any(tmp_path.iterdir())
+
+
+def test_eval_and_features_flags_that_do_not_apply(capsys, tmp_path):
+    (tmp_path / "a.txt").write_text("a man on a horse\n")
+    fails(capsys, ["eval", str(tmp_path / "a.txt"), "--ref", str(tmp_path / "a.txt"), "--views"], "drop --views")
+    fails(capsys, ["eval", str(tmp_path), "--temperature", "0.5"], "drop --temperature")
+    (tmp_path / "bad.json").write_text('{"fid": ')
+    fails(capsys, ["eval", "embedded", "--compare", str(tmp_path / "nothere.json")], "no such file", "--out FILE")
+    fails(capsys, ["features", "train", "--extractor", "mnist-resnet", "--epochs", "0"], "--epochs must be")
+    fails(capsys, ["features", "train", "--limit", "-5"], "--limit must be >= 0")
+    fails(capsys, ["features", "train", "--extractor", "mnist-resnet", "--data", str(tmp_path)], "MNIST extractor")
+    fails(capsys, ["features", "train-matcher", "--data", str(tmp_path), "--steps", "2"], "shipped matcher", "--out")

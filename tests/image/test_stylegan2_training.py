@@ -125,3 +125,10 @@ def test_project_and_mix_commands_and_their_bad_inputs(style_run, tmp_path, caps
     assert "needs a model with a mapping network" in cli_error(capsys, ["project", str(dcgan), str(tmp_path / "t.png")])
     assert "needs a model with a mapping network" in cli_error(capsys, ["sample", str(dcgan), "--mix", "1", "2"])
     assert "is not a seed" in cli_error(capsys, ["sample", str(style_run), "--mix", "1", "x"])
+    assert "psi must be >= 0 (got nan)" in cli_error(capsys, ["sample", str(style_run), "--truncation", "nan"])
+    assert "drop --prompt" in cli_error(capsys, ["sample", str(style_run), "--prompt", "a thin 7"])
+    assert "--lr a number > 0" in cli_error(capsys, ["project", str(style_run), str(tmp_path / "t.png"), "--lr", "nan"])
+    if not torch.cuda.is_available():
+        err = cli_error(capsys, ["project", str(style_run), str(tmp_path / "t.png"), "--device", "cuda"])
+        assert "no CUDA GPU" in err
+    assert "unknown device 'foo'" in cli_error(capsys, ["sample", str(style_run), "--device", "foo"])

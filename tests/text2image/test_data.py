@@ -63,3 +63,18 @@ def test_the_measures_see_bold_and_slanted_strokes():
         lean[y, x:x + 3] = 255
     assert attr.measure(lean, "single", ["centre"])["slant"][0] > 0.3
     assert thin["size"][0] == pytest.approx(40 / 64)
+
+
+def test_prompts_read_numerals_and_a_corrupt_dataset_json_is_one_line(captioned, tmp_path, capsys):
+    assert encode("A  thin 7, left of a bold 2!") == encode("a thin seven left of a bold two")
+    with pytest.raises(Exception, match="'77'"):
+        encode("a 77")
+    broken = tmp_path / "broken"
+    for name in ("dataset.json", "SHA256SUMS", "vocab.json"):
+        (broken / name).parent.mkdir(exist_ok=True)
+        (broken / name).write_bytes((captioned / name).read_bytes())
+    (broken / "dataset.json").write_text('{"format": "ganforge-cap')          # cut short
+    err = cli_error(capsys, ["train", "stackgan", "--data", str(broken), "--steps", "1", "--out", str(tmp_path)])
+    assert "is not a captioned-digits set" in err and "data build captioned-digits" in err
+    err = cli_error(capsys, ["data", "build", "captioned-digits", "--out", str(tmp_path / "d"), "--frames", "16"])
+    assert "takes --n and --seed" in err

@@ -60,6 +60,9 @@ def test_train_sample_and_evaluate_from_the_command_line(tmp_path, captioned, ca
     assert "'sevn', 'purple'" in err and "zero..nine" in err
     err = cli_error(capsys, ["sample", str(runs / "two"), "--prompt", ""])
     assert "the prompt is empty" in err
+    err = cli_error(capsys, ["sample", str(runs / "two"), "--prompt", "a bold two", "--temperature", "0.5"])
+    assert "drop --temperature" in err
+    assert "drop --views" in cli_error(capsys, ["eval", str(runs / "two"), "--views"])
     assert main(["eval", str(runs / "two"), "--n", "12", "--out", str(tmp_path / "s.json")]) == 0
     printed = capsys.readouterr().out
     assert "R-precision (1 of 100)" in printed and "real 64x64" in printed and "real at 16x16" in printed

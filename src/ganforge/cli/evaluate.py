@@ -208,7 +208,7 @@ def _print_opinions(scores: dict, evaluators: list) -> None:
 
 
 def _print_comparison(path: str, scores: dict, baseline: dict) -> None:
-    from ganforge.metrics.opinions import agreement_line, disagreements
+    from ganforge.metrics.opinions import DIRECTIONS, agreement_line, disagreements
 
     shared = [n for n in scores if n in baseline]
     if not shared:
@@ -221,7 +221,8 @@ def _print_comparison(path: str, scores: dict, baseline: dict) -> None:
     if len(shared) > 1:
         lines = disagreements({n: scores[n].values for n in shared}, {n: baseline[n].values for n in shared},
                               "this", "baseline")
-        print(agreement_line(lines, len(shared), "this", "baseline"))
+        both = [m for m in DIRECTIONS if all(m in scores[n].values and m in baseline[n].values for n in shared)]
+        print(agreement_line(lines, len(shared), "this", "baseline", both))
 
 
 def _views_dir(args: argparse.Namespace):

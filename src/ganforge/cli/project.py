@@ -47,8 +47,8 @@ def run(args: argparse.Namespace) -> int:
         raise GanforgeError(f"projection works on image runs with a mapping network (stylegan2); {args.run} is a "
                             f"{family.name} run")
     if args.steps < 1 or not 0 < args.lr < float("inf"):
-        raise GanforgeError(f"--steps must be >= 1 and --lr a number > 0 (got {args.steps}, {args.lr}); try --steps 300 "
-                            "--lr 0.1")
+        raise GanforgeError(f"--steps must be >= 1 and --lr a number > 0 (got {args.steps}, {args.lr}); try "
+                            "--steps 300 --lr 0.1")
     image = Path(args.image)
     if not image.is_file():
         raise GanforgeError(f"no image file {image}; give the path of a PNG or JPEG")

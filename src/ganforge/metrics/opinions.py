@@ -9,7 +9,7 @@ Ties (equal values) rank nothing.
 """
 from __future__ import annotations
 
-from typing import Dict, List, Mapping
+from typing import Dict, List, Mapping, Sequence
 
 # metric -> whether lower is better; the columns of the table
 DIRECTIONS = {"fid": True, "kid": True, "precision": False, "recall": False}
@@ -53,8 +53,14 @@ def disagreements(a: Mapping[str, Mapping[str, float]], b: Mapping[str, Mapping[
     return lines
 
 
-def agreement_line(lines: List[str], extractors: int, a_name: str, b_name: str) -> str:
-    """What ``ganforge eval --compare`` prints after the rankings: the disagreements, or that there are none."""
+def agreement_line(lines: List[str], extractors: int, a_name: str, b_name: str,
+                   metrics: Sequence[str] = tuple(DIRECTIONS)) -> str:
+    """What ``ganforge eval --compare`` prints after the rankings: the disagreements, or that there are none on
+    ``metrics`` (those both sides computed)."""
     if lines:
         return "\n".join(lines)
-    return f"all {extractors} extractors rank {a_name} and {b_name} the same way on FID, KID, precision and recall"
+    names = [LABELS[m] for m in metrics if m in LABELS]
+    if not names:
+        return f"no metric of the table (FID, KID, precision, recall) was scored on both sides of {a_name} and {b_name}"
+    said = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"all {extractors} extractors rank {a_name} and {b_name} the same way on {said}"
