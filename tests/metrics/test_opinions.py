@@ -40,3 +40,8 @@ def test_table_has_one_row_per_extractor_and_a_dash_for_missing_metrics():
     assert rows[0].split() == ["extractor", "FID", "KID", "precision", "recall"]
     assert rows[1].split() == ["mnist-classifier", "12", "0.01", "0.7", "0.6"]
     assert rows[2].split() == ["mnist-autoencoder", "0.5", "-", "-", "-"]
+
+
+def test_the_agreement_line_names_only_the_metrics_scored():
+    assert agreement_line([], 3, "A", "B", ["fid", "kid"]).endswith("the same way on FID and KID")
+    assert "no metric" in agreement_line([], 3, "A", "B", [])
