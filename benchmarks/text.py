@@ -126,14 +126,28 @@ def coco_experiment(args, part: str = "coco") -> dict:
             tr = train(name, corpus, runs, data, model, {**common, "d_pretrain_steps": args.d_pretrain_steps,
                                                          "steps": steps[name]}, init=runs / "mle")
         t1 = time.time()
-        curves[name] = quality_diversity(tr.task.G, corpus.decode, args.samples, refs, temperatures=args.temperatures)
-        at_one = next(r for r in curves[name] if r["temperature"] == 1.0)
-        table.append({"model": f"{name} (step {tr.step})", **{k: v for k, v in at_one.items() if k != "temperature"},
-                      "nll_gen": nll_gen(tr.task.G, corpus.test)})
-        by_length[name] = length_report(tr.task.G, corpus, refs, args.samples)
-        if name == "maskgan":
-            fills[name] = maskgan_fills(runs, corpus, args.samples)
-            print(f"[maskgan] fills of held-out sentences: {fills[name]}", flush=True)
+        # a model's scores are kept beside its run, for its step and this invocation's sampling settings: a rerun
+        # (after an interruption, or to add a model) does not score finished models again
+        key = {"step": tr.step, "samples": args.samples, "temperatures": list(args.temperatures)}
+        saved = runs / name / "benchmark-scores.json"
+        cached = json.loads(saved.read_text()) if saved.is_file() else {}
+        if cached.get("key") == key:
+            curves[name], row, by_length[name] = cached["curve"], cached["row"], cached["by_length"]
+            if "fills" in cached:
+                fills[name] = cached["fills"]
+            print(f"[{name}] scores of step {tr.step} reused from {saved}", flush=True)
+        else:
+            curves[name] = quality_diversity(tr.task.G, corpus.decode, args.samples, refs,
+                                             temperatures=args.temperatures)
+            at_one = next(r for r in curves[name] if r["temperature"] == 1.0)
+            row = {**{k: v for k, v in at_one.items() if k != "temperature"}, "nll_gen": nll_gen(tr.task.G, corpus.test)}
+            by_length[name] = length_report(tr.task.G, corpus, refs, args.samples)
+            if name == "maskgan":
+                fills[name] = maskgan_fills(runs, corpus, args.samples)
+                print(f"[maskgan] fills of held-out sentences: {fills[name]}", flush=True)
+            saved.write_text(json.dumps({"key": key, "curve": curves[name], "row": row, "by_length": by_length[name],
+                                         **({"fills": fills[name]} if name in fills else {})}, default=str))
+        table.append({"model": f"{name} (step {tr.step})", **row})
         print(f"[{name}] evaluated in {time.time() - t1:.0f} s: " +
               " ".join(f"{k}={v:.3f}" for k, v in table[-1].items() if k != "model"), flush=True)
         for r in curves[name]:
