@@ -68,7 +68,8 @@ def test_metric_names_are_filtered_by_modality():
 
 
 def test_extractors_declare_modality_and_input():
-    assert set(extractors_for("image")) == {"mnist-classifier", "fashion-mnist-classifier", "inception"}
+    assert set(extractors_for("image")) == {"mnist-classifier", "mnist-resnet", "mnist-autoencoder",
+                                            "fashion-mnist-classifier", "inception"}
     for name in EXTRACTORS.names():
         assert EXTRACTORS.get(name).modality and EXTRACTORS.get(name).input_kind
     assert extractors_for("text") == []

@@ -65,7 +65,7 @@ def test_bad_text_inputs_are_one_line_errors(files, tmp_path, capsys):
     err = cli_error(capsys, ["eval", str(hyps), "--ref", str(refs), "--metrics", "bleu,fid"])
     assert "'fid' is a metric of extracted features" in err and "choose from bleu, corpus_bleu, fill_bleu, fill_perplexity, self_bleu, unique_ngrams" in err
     assert "needs reference sentences" in cli_error(capsys, ["eval", str(hyps), "--metrics", "bleu"])
-    assert "--floor applies to image" in cli_error(capsys, ["eval", str(hyps), "--ref", str(refs),
+    assert "--floor scores images" in cli_error(capsys, ["eval", str(hyps), "--ref", str(refs),
                                                                  "--floor", "x"])
 
 
