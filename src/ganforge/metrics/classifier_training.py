@@ -7,12 +7,36 @@ classifier with them, the translation family the digit classifiers of its CyCADA
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
+
+
+def fit_seeded(model: nn.Module, parameters: Iterable[nn.Parameter], count: int, loss_of: Callable[[torch.Tensor],
+               torch.Tensor], steps: int, batch_size: int = 128, lr: float = 1e-3, seed: int = 0,
+               desc: str = "train", quiet: bool = False) -> nn.Module:
+    """The one loop: ``steps`` Adam steps on ``loss_of(indices)`` for batches of ``count`` items drawn from seeded
+    permutations (a fresh one each epoch), the learning rate decaying linearly to 0; ``model`` in eval mode after."""
+    opt = torch.optim.Adam(parameters, lr=lr)
+    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 - s / steps)   # linear decay to 0
+    order = torch.Generator().manual_seed(seed)
+    perm, pos = torch.randperm(count, generator=order), 0
+    batch_size = min(batch_size, count)
+    model.train()
+    for _ in tqdm(range(steps), desc=desc, disable=True if quiet else None, unit="step", leave=False):
+        if pos + batch_size > len(perm):
+            perm, pos = torch.randperm(count, generator=order), 0
+        idx = perm[pos:pos + batch_size]
+        pos += batch_size
+        loss = loss_of(idx)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        schedule.step()
+    return model.eval()
 
 
 def fit_classifier(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, steps: int, batch_size: int = 128,
@@ -21,24 +45,12 @@ def fit_classifier(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
     """Train ``model`` for ``steps`` batches of ``prepare(images[idx])`` (cross-entropy, optionally with label
     smoothing); returns it in eval mode. ``prepare`` may augment (seeded by its own generator)."""
     prepare = prepare or (lambda x: x)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 - s / steps)   # linear decay to 0
-    order = torch.Generator().manual_seed(seed)
-    perm, pos = torch.randperm(len(images), generator=order), 0
-    batch_size = min(batch_size, len(images))
-    model.train()
-    for _ in tqdm(range(steps), desc=desc, disable=True if quiet else None, unit="step", leave=False):
-        if pos + batch_size > len(perm):
-            perm, pos = torch.randperm(len(images), generator=order), 0
-        idx = perm[pos:pos + batch_size]
-        pos += batch_size
+
+    def loss_of(idx: torch.Tensor) -> torch.Tensor:
         _, logits = model(prepare(images[idx]))
-        loss = F.cross_entropy(logits, labels[idx], label_smoothing=label_smoothing)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        schedule.step()
-    return model.eval()
+        return F.cross_entropy(logits, labels[idx], label_smoothing=label_smoothing)
+
+    return fit_seeded(model, model.parameters(), len(images), loss_of, steps, batch_size, lr, seed, desc, quiet)
 
 
 @torch.no_grad()

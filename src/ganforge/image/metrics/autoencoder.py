@@ -19,11 +19,10 @@ from typing import Dict, Optional, Tuple
 import torch
 import torch.nn.functional as F
 from torch import nn
-from tqdm import tqdm
 
 from ganforge.image.metrics.classifier import (ClassifierExtractor, _splits, _unit, save_weights,
                                                trained_weights)
-from ganforge.metrics.classifier_training import classifier_accuracy, fit_classifier
+from ganforge.metrics.classifier_training import classifier_accuracy, fit_classifier, fit_seeded
 from ganforge.metrics.features import load_weights, register_extractor
 
 NAME = "mnist-autoencoder"
@@ -68,22 +67,12 @@ def fit_autoencoder(model: ConvAutoencoder, images: torch.Tensor, steps: int, ba
                     lr: float = 2e-3, seed: int = 0, quiet: bool = False) -> ConvAutoencoder:
     """Reconstruction training (MSE in [-1, 1]) with seeded batch order and a linear learning-rate decay."""
     params = [p for n, p in model.named_parameters() if not n.startswith("probe.")]
-    opt = torch.optim.Adam(params, lr=lr)
-    schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 - s / steps)
-    order = torch.Generator().manual_seed(seed)
-    perm, pos = torch.randperm(len(images), generator=order), 0
-    model.train()
-    for _ in tqdm(range(steps), desc=f"train {NAME}", disable=True if quiet else None, unit="step", leave=False):
-        if pos + batch_size > len(perm):
-            perm, pos = torch.randperm(len(images), generator=order), 0
-        x = _unit(images[perm[pos:pos + batch_size]])
-        pos += batch_size
-        loss = F.mse_loss(model.decode(model.encode(x)), x)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        schedule.step()
-    return model.eval()
+
+    def loss_of(idx: torch.Tensor) -> torch.Tensor:
+        x = _unit(images[idx])
+        return F.mse_loss(model.decode(model.encode(x)), x)
+
+    return fit_seeded(model, params, len(images), loss_of, steps, batch_size, lr, seed, f"train {NAME}", quiet)
 
 
 @torch.no_grad()
