@@ -33,11 +33,9 @@ PSIS = (None, 1.0, 0.8, 0.6, 0.4, 0.2)
 
 
 def run_cli(argv) -> None:
-    from ganforge.cli.main import main
+    from ganforge.cli.main import run_or_exit
 
-    code = main([str(a) for a in argv])
-    if code:
-        raise SystemExit(f"ganforge {' '.join(map(str, argv))} failed with exit code {code}")
+    run_or_exit(argv)
 
 
 def train(name: str, model: str, args, out: Path) -> dict:

@@ -26,11 +26,9 @@ MODELS = ("dcgan", "stylegan2")
 
 
 def run_cli(argv) -> None:
-    from ganforge.cli.main import main
+    from ganforge.cli.main import run_or_exit
 
-    code = main([str(a) for a in argv])
-    if code:
-        raise SystemExit(f"ganforge {' '.join(map(str, argv))} failed with exit code {code}")
+    run_or_exit(argv)
 
 
 def run_stats(run: Path) -> dict:

@@ -33,11 +33,9 @@ ROWS = ("stage I, CA", "stage I, no CA", "stage I + II, CA", "stage I + II, no C
 
 
 def run_cli(argv) -> None:
-    from ganforge.cli.main import main
+    from ganforge.cli.main import run_or_exit
 
-    code = main([str(a) for a in argv])
-    if code:
-        raise SystemExit(f"ganforge {' '.join(map(str, argv))} failed with exit code {code}")
+    run_or_exit(argv)
 
 
 def main() -> None:

@@ -70,5 +70,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 130
 
 
+def run_or_exit(argv) -> None:
+    """Run ``ganforge ARGV`` in this process (scripts, benchmarks, notebooks); a failing command ends the script with
+    its one-line error already printed and ``SystemExit`` naming the command and its exit code."""
+    code = main([str(a) for a in argv])
+    if code:
+        raise SystemExit(f"ganforge {' '.join(map(str, argv))} failed with exit code {code}")
+
+
 if __name__ == "__main__":
     sys.exit(main())
