@@ -22,6 +22,15 @@ from torch import nn
 from ganforge.text2image.captions import VOCAB
 
 
+
+def upsampling(ch: int, width: int, side: int, size: int):
+    """Up-blocks doubling the side from ``side`` to ``size``, halving the channels down to ``width``: (blocks, channels)."""
+    blocks = []
+    while side < size:
+        blocks.append(up(ch, max(width, ch // 2)))
+        ch, side = max(width, ch // 2), side * 2
+    return nn.Sequential(*blocks), ch
+
 class TextEncoder(nn.Module):
     def __init__(self, embed_dim: int, text_dim: int):
         super().__init__()
@@ -66,11 +75,7 @@ class Stage1Generator(nn.Module):
         ch = width * 8
         self.ch = ch
         self.fc = nn.Sequential(nn.Linear(z_dim + c_dim, ch * 16, bias=False), nn.BatchNorm1d(ch * 16), nn.ReLU(True))
-        blocks, side = [], 4
-        while side < size:
-            blocks.append(up(ch, max(width, ch // 2)))
-            ch, side = max(width, ch // 2), side * 2
-        self.blocks = nn.Sequential(*blocks)
+        self.blocks, ch = upsampling(ch, width, 4, size)
         self.to_image = nn.Sequential(nn.Conv2d(ch, 1, 3, padding=1), nn.Tanh())
 
     def forward(self, z: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
@@ -103,11 +108,7 @@ class Stage2Generator(nn.Module):
         self.encode = nn.Sequential(*down)
         self.joint = nn.Sequential(nn.Conv2d(ch + c_dim, ch, 3, padding=1, bias=False), nn.BatchNorm2d(ch),
                                    nn.ReLU(True), Residual(ch), Residual(ch))
-        blocks, side = [], 16
-        while side < out_size:
-            blocks.append(up(ch, max(width, ch // 2)))
-            ch, side = max(width, ch // 2), side * 2
-        self.blocks = nn.Sequential(*blocks)
+        self.blocks, ch = upsampling(ch, width, 16, out_size)
         self.to_image = nn.Sequential(nn.Conv2d(ch, 1, 3, padding=1), nn.Tanh())
 
     def forward(self, image: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
