@@ -116,6 +116,10 @@ def test_sample_bad_requests(capsys, tmp_path, tiny_run):
     fails(capsys, ["sample", str(tmp_path / "nothing")], "does not exist")
 
 
+def test_views_before_the_run_names_the_right_order(capsys, tiny_run):
+    fails(capsys, ["eval", "--views", str(tiny_run)], "--views took", f"ganforge eval {tiny_run} --views")
+
+
 def test_fp16_on_cpu(capsys, tmp_path):
     fails(capsys, ["train", "--precision", "fp16", "--device", "cpu", "--out", str(tmp_path), *TINY], "--precision auto")
 
@@ -143,6 +147,7 @@ def test_eval_and_features_flags_that_do_not_apply(capsys, tmp_path):
     (tmp_path / "a.txt").write_text("a man on a horse\n")
     fails(capsys, ["eval", str(tmp_path / "a.txt"), "--ref", str(tmp_path / "a.txt"), "--views"], "drop --views")
     fails(capsys, ["eval", str(tmp_path), "--temperature", "0.5"], "drop --temperature")
+    fails(capsys, ["eval"], "eval needs a source")
     (tmp_path / "bad.json").write_text('{"fid": ')
     fails(capsys, ["eval", "embedded", "--compare", str(tmp_path / "nothere.json")], "no such file", "--out FILE")
     fails(capsys, ["features", "train", "--extractor", "mnist-resnet", "--epochs", "0"], "--epochs must be")

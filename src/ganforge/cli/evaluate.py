@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
                        description="Evaluate generated images (or sentences) against a reference set; every score "
                                    "is printed with its protocol card (samples, reference hash, extractor hash, "
                                    "resize, seed; for text: tokenisation, BLEU orders, smoothing).")
-    p.add_argument("source", help="run folder, image folder, .npz of uint8 images or .txt of sentences")
+    p.add_argument("source", nargs="?", help="run folder, image folder, .npz of uint8 images or .txt of sentences")
     p.add_argument("--ref", help="mnist:test, fashion-mnist:train, embedded, an image folder, an .npz of images or "
                                  "saved statistics (default mnist:test); for a .txt source a .txt of references")
     p.add_argument("--metrics", help="comma list; images: fid, kid, is, pr, dc (default all); "
@@ -96,6 +96,11 @@ def run(args: argparse.Namespace) -> int:
     from ganforge.engine.run_folder import RunFolder
     from ganforge.family import family_of_run
 
+    if args.source is None:
+        if args.views and RunFolder(Path(args.views)).is_run():   # `eval --views RUN`: the run was read as DIR
+            raise GanforgeError(f"--views took {args.views} as its folder and no source is left; put the source "
+                                f"first: ganforge eval {args.views} --views")
+        raise GanforgeError("eval needs a source: ganforge eval RUN|FOLDER|FILE.npz|FILE.txt [options]")
     source = Path(args.source)
     if RunFolder(source).is_run():
         args.run = args.source
