@@ -10,7 +10,7 @@ For each subset size N and augmentation (``augment.kind``), trains ``--model`` (
 when this ganforge has it, else dcgan) on the first N images of the MNIST train split
 (``data.limit``: a fixed subset, the same for every run; MNIST's train order is not sorted by class,
 so its first 500 hold every digit 39-66 times) for ``--minutes`` of wall clock (``--max-minutes``
-of ``ganforge train``), then scores ``--samples`` samples of the run (its EMA generator when it
+of ``ganforge train``; or ``--steps`` steps, which may share a machine), then scores ``--samples`` samples of the run (its EMA generator when it
 keeps one, fixed seed) against the MNIST test split with the shipped MNIST classifier's features
 (the card printed): FID and KID (subsets of 1000, or of the sample count when fewer). A row "real"
 scores the same number of real train images, the floor of the figures.
@@ -45,7 +45,10 @@ def train_one(model: str, size: int, augment: str, args, run_dir: Path) -> dict:
     from ganforge.family import family_of_model
 
     family = family_of_model(model)
-    budget = {"steps": 2, "max_minutes": 0} if args.tiny else {"steps": 0, "max_minutes": args.minutes}
+    if args.tiny:
+        budget = {"steps": 2, "max_minutes": 0}
+    else:
+        budget = {"steps": args.steps, "max_minutes": 0} if args.steps else {"steps": 0, "max_minutes": args.minutes}
     data = {"model": {"name": model}, "data": {"name": "mnist", "dir": args.data_dir, "limit": 0 if size >= FULL else size},
             "train": {"seed": args.seed, **budget}, "augment": {"kind": augment}}
     if args.tiny:
@@ -120,6 +123,9 @@ def main() -> None:
     p.add_argument("--sizes", default="500,1000,2000,5000,60000", help="training subset sizes")
     p.add_argument("--augments", default="none,ada,diffaugment", help="augment.kind values to compare")
     p.add_argument("--minutes", type=float, default=1.0, help="wall-clock training budget of each run")
+    p.add_argument("--steps", type=int, default=0,
+                   help="a step budget instead of --minutes: the figures then do not depend on the machine's load, "
+                        "so the runs may share it")
     p.add_argument("--samples", type=int, default=10000, help="samples scored per run")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
@@ -146,7 +152,7 @@ def main() -> None:
     results_path = out / "results.json"
     saved = json.loads(results_path.read_text()) if results_path.is_file() else {}
     results: Dict[str, dict] = saved.get("runs", {})
-    budget = "2 steps" if args.tiny else f"{args.minutes:g} min"
+    budget = "2 steps" if args.tiny else (f"{args.steps} steps" if args.steps else f"{args.minutes:g} min")
     print(f"{model} on MNIST subsets {sizes}, augmentations {augments}, {budget} each, {samples} samples scored; "
           f"{torch.get_num_threads()} threads; results in {out}", flush=True)
 
