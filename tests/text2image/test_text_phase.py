@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import torch
 import yaml
 
@@ -11,6 +12,7 @@ import ganforge
 from ganforge.cli.main import main
 from ganforge.engine.checkpoint import load_checkpoint, save_checkpoint
 from ganforge.engine.loop import Trainer
+from ganforge.errors import ConfigError
 from ganforge.text2image.task import TextToImageTask
 from t2i_helpers import tensors_at, tiny
 from helpers import cli_error
@@ -21,8 +23,10 @@ def stats(run_dir):
 
 
 def test_the_contrastive_loss_falls_and_the_encoder_is_frozen_afterwards(tmp_path, captioned):
-    cfg = tiny(captioned, model={"stages": 1},
-               train={"text_steps": 24, "text_batch_size": 16, "stage1_steps": 2, "checkpoint_every": 24})
+    with pytest.raises(ConfigError, match="set train.text_steps above 0"):
+        TextToImageTask(tiny(captioned, train={"match_weight": 0.5}), quiet=True)
+    cfg = tiny(captioned, model={"stages": 1}, train={"text_steps": 24, "text_batch_size": 16, "stage1_steps": 2,
+                                                      "checkpoint_every": 24, "match_weight": 0.5})
     task = TextToImageTask(cfg, quiet=True)
     Trainer(task, tmp_path / "run", quiet=True).fit()
     text = [r for r in stats(tmp_path / "run") if r["phase"] == "text"]
@@ -37,12 +41,14 @@ def test_the_contrastive_loss_falls_and_the_encoder_is_frozen_afterwards(tmp_pat
     for prefix in ("generator.text.", "ema.text.", "discriminator.stage1.text."):
         assert all(torch.equal(end[prefix + k], v) for k, v in encoder.items()), prefix
     assert any(not torch.equal(boundary[k], end[k]) for k in end if k.startswith("generator.stage1."))
+    assert all(torch.equal(boundary[k], end[k]) for k in end if k.startswith("text_matcher."))   # the match term's too
+    assert all("loss/match" in r for r in stats(tmp_path / "run") if r["phase"] == "stage1")
     assert not task.G.text.training and not any(p.requires_grad for p in task.G.text.parameters())
     assert all(p.grad is None for d in task.D.values() for p in d.text.parameters())
 
 
 def test_a_run_stopped_at_the_end_of_the_text_phase_and_resumed_equals_an_uninterrupted_one(tmp_path, captioned):
-    cfg = tiny(captioned, train={"text_steps": 2, "text_batch_size": 8})
+    cfg = tiny(captioned, train={"text_steps": 2, "text_batch_size": 8, "match_weight": 0.5})
     Trainer(TextToImageTask(cfg, quiet=True), tmp_path / "whole", quiet=True).fit()
     Trainer(TextToImageTask(cfg, quiet=True), tmp_path / "split", quiet=True).fit(stop_at=2)
     second = Trainer(TextToImageTask(cfg, quiet=True), tmp_path / "split", quiet=True)

@@ -27,6 +27,7 @@ the captions in ``samples/captions.txt``.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 from pathlib import Path
 from typing import Dict, List
@@ -115,6 +116,9 @@ class TextToImageTask(Task):
                                   f"multiple of {self.world}")
             self.text_sampler = BatchSampler(len(self.data), size, t.seed, what="canvases")
             self.phases.append(Phase("text", t.text_steps))
+        elif t.match_weight > 0:
+            raise ConfigError(f"train.match_weight={t.match_weight} needs the run's matcher, which the text phase "
+                              "trains: set train.text_steps above 0 (e.g. 600), or train.match_weight=0")
         self.phases.append(Phase("stage1", t.stage1_steps))
         if m.stages == 2 and t.steps:
             self.phases.append(Phase("stage2", t.steps))
@@ -170,13 +174,10 @@ class TextToImageTask(Task):
     @torch.no_grad()
     def text_r_precision(self) -> float:
         """R-precision (1 of 100) of the run's matcher on its first train canvases: what the phase learnt."""
-        was = self.matcher.training
-        self.matcher.eval()
         n = min(PRECISION_ITEMS, len(self.data))
-        images, tokens = self.data.images[:n].to(self.device), self.data.tokens[:n].to(self.device)
-        score = r_precision(self.matcher, images, tokens, tokens, seed=self.cfg.train.seed)
-        self.matcher.train(was)
-        return score
+        tokens = self.data.tokens[:n]
+        return r_precision(copy.deepcopy(self.matcher).cpu().eval(), self.data.images[:n], tokens, tokens,
+                           seed=self.cfg.train.seed)
 
     def low(self, images: torch.Tensor) -> torch.Tensor:
         size = self.cfg.model.stage1_size
@@ -233,13 +234,18 @@ class TextToImageTask(Task):
         def g_loss(i: int) -> torch.Tensor:
             adversarial = self.loss.generator(D(shared["fake"], tokens).float())
             shared["g_adv"] = adversarial
-            return adversarial + t.kl_weight * shared["kl"]
+            total = adversarial + t.kl_weight * shared["kl"]
+            if t.match_weight > 0:        # the run's own matcher (frozen here), never the evaluation's
+                shared["match"], _ = contrastive_loss(self.matcher, shared["fake"], tokens)
+                total = total + t.match_weight * shared["match"]
+            return total
 
         d_name, g_name = ("discriminator", "generator")
         opt_d, opt_g = ("optim_d", "optim_g") if stage == 1 else ("optim_d2", "optim_g2")
         after = lambda: self.loss.after_discriminator_step(D)  # noqa: E731
         return [Update("d" if stage == 1 else "d2", d_name, opt_d, d_loss, after=after),
-                Update("g" if stage == 1 else "g2", g_name, opt_g, g_loss, frozen=("discriminator",))]
+                Update("g" if stage == 1 else "g2", g_name, opt_g, g_loss,
+                       frozen=("discriminator",) + (("text_matcher",) if self.matcher is not None else ()))]
 
     def after_step(self, step: int) -> None:
         s, v = self.stats, self._shared
@@ -253,6 +259,8 @@ class TextToImageTask(Task):
         s.report("loss/d", v["d_loss"])
         s.report("loss/g", v["g_adv"])
         s.report("loss/kl", v["kl"])
+        if "match" in v:
+            s.report("loss/match", v["match"])
         s.report("D(x)", torch.sigmoid(v["real"]))
         s.report("D(G(z))", torch.sigmoid(v["fake_logits"]))
         if "wrong" in v:

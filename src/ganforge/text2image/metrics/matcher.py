@@ -50,8 +50,9 @@ class Matcher(nn.Module):
         self.text = nn.Linear(text_dim, dim)
 
     def embed_images(self, images: torch.Tensor) -> torch.Tensor:
-        """uint8 ``[N, 1, 64, 64]`` (other sizes are resized bilinearly) -> unit vectors ``[N, DIM]``."""
-        x = images.float().div(127.5).sub(1.0)
+        """uint8 ``[N, 1, 64, 64]``, or floats in [-1, 1] (a generator's, differentiably), other sizes resized
+        bilinearly -> unit vectors ``[N, DIM]``."""
+        x = images.float().div(127.5).sub(1.0) if images.dtype == torch.uint8 else images
         if x.shape[-1] != 64:
             x = F.interpolate(x, size=64, mode="bilinear", align_corners=False)
         return F.normalize(self.image(x), dim=1)
