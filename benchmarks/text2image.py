@@ -1,7 +1,8 @@
 """Text to image (acceptance 3): StackGAN's stage I alone and stage I + II, with and without conditioning augmentation.
 
     GANFORGE_DATA=/path/to/shared/data python benchmarks/text2image.py [--stage1-steps 3000] [--stage2-steps 3000]
-                                      [--text-steps 600] [--match-weight 0] [--n 20000] [--eval-images 1000] [--threads 2]
+                                      [--text-steps 600] [--match-weight 0] [--n 20000]
+                                      [--eval-images 1000] [--threads 2]
                                       [--out DIR] [--docs docs]
     python benchmarks/text2image.py --tiny        # the whole path end to end in under a minute (nothing measured)
 
@@ -63,6 +64,7 @@ def main() -> None:
     tiny = ["--batch-size", "8", "--set", "model.width=4", "--set", "data.limit=64", "--set", "train.text_batch_size=8"
             ] if args.tiny else []
     text = 2 if args.tiny else args.text_steps
+    # samples only at the phases' ends (train.sample_every=1000000 below)
     text_flags = ([] if text is None else ["--set", f"train.text_steps={text}"]) + (
         ["--set", f"train.match_weight={args.match_weight}"] if args.match_weight else [])
 
@@ -85,7 +87,7 @@ def main() -> None:
         else:
             run_cli(["train", "stackgan", "--data", data, "--out", run.parent, "--name", run.name, "--quiet",
                      "--steps", s2, "--set", f"train.stage1_steps={s1}", "--set", f"train.threads={args.threads}",
-                     "--device", args.device, "--set", "train.sample_every=1000000", *tiny, *text_flags, *flags])   # at phase ends
+                     "--device", args.device, "--set", "train.sample_every=1000000", *tiny, *text_flags, *flags])
         seconds = time.monotonic() - t0
         result = evaluate_run(run, n=images, quiet=True)
         stage_rows = [k for k in result if k.startswith("stage")]   # stage II first, then stage I

@@ -22,7 +22,8 @@ def tiny(data: Path, **sections) -> RunConfig:
     text phase (``train.text_steps=0``) unless given."""
     base = {"model": {"width": 4, "z_dim": 4, "embed_dim": 8, "text_dim": 8, "c_dim": 4, "stage1_size": 16},
             "data": {"dir": str(data), "limit": 16},
-            "train": {"text_steps": 0, "steps": 2, "stage1_steps": 2, "batch_size": 4, "log_every": 1, "sample_every": 2,
+            "train": {"text_steps": 0,
+                      "steps": 2, "stage1_steps": 2, "batch_size": 4, "log_every": 1, "sample_every": 2,
                       "checkpoint_every": 2, "ema_decay": 0.9, "keep_checkpoints": 10, "threads": 1,
                       "sample_count": 2}}
     return from_dict(RunConfig, merge(base, sections))

@@ -13,8 +13,10 @@ Three engine phases on one step counter:
   captions are "real"; generated canvases with those captions and real canvases with a mismatched
   caption (the batch's captions rolled by one, skipping rows whose rolled caption is the same text)
   share the "fake" side (``mismatch_weight`` of it to the mismatched pairs), all through
-  ``discriminator_objective``; then the generator update (text encoder, CA, stage I) against the same
-  fakes plus ``kl_weight`` times CA's KL term, the discriminators frozen;
+  ``discriminator_objective``; then the generator update (CA, stage I, and the text encoder when it is not
+  pre-trained) against the same fakes plus ``kl_weight`` times CA's KL term (and ``match_weight`` times the
+  InfoNCE of the fakes and their captions under the run's frozen matcher: AttnGAN's DAMSM term), the
+  discriminators frozen;
 - ``stage2``: stage I (its text encoder, CA and generator) is frozen and in eval mode; stage II's
   generator takes stage I's image and its own CA code, and its discriminator judges 64x64 canvases the
   same matching-aware way.
@@ -140,7 +142,9 @@ class TextToImageTask(Task):
 
     def trained(self, module: torch.nn.Module) -> List[torch.nn.Parameter]:
         """The parameters of ``module`` its GAN optimizer updates: all but a pre-trained text encoder's."""
-        frozen = {id(p) for enc in self.text_encoders() for p in enc.parameters()} if self.cfg.train.text_steps else set()
+        if not self.cfg.train.text_steps:
+            return list(module.parameters())
+        frozen = {id(p) for enc in self.text_encoders() for p in enc.parameters()}
         return [p for p in module.parameters() if id(p) not in frozen]
 
     def freeze_text(self) -> None:
