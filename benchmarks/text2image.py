@@ -1,12 +1,17 @@
 """Text to image (acceptance 3): StackGAN's stage I alone and stage I + II, with and without conditioning augmentation.
 
     GANFORGE_DATA=/path/to/shared/data python benchmarks/text2image.py [--stage1-steps 3000] [--stage2-steps 3000]
-                                      [--n 20000] [--eval-images 1000] [--threads 2] [--out DIR] [--docs docs]
+                                      [--text-steps 600] [--match-weight 0] [--n 20000]
+                                      [--eval-images 1000] [--threads 2]
+                                      [--out DIR] [--docs docs]
     python benchmarks/text2image.py --tiny        # the whole path end to end in under a minute (nothing measured)
 
 Builds captioned digits (``ganforge data build captioned-digits``, ``--n`` train items) into ``--out`` and
 trains two runs of ``stackgan`` (``ganforge train``, default sizes, the same seed and batch order):
-stage I + II with conditioning augmentation and without (``model.ca=false``). Stage I runs
+stage I + II with conditioning augmentation and without (``model.ca=false``). Each first pre-trains its
+text encoder for ``--text-steps`` (``train.text_steps``; 0 = none, the encoders trained by the GAN losses as
+in the first measurement); ``--match-weight`` adds the generator's matching term under the run's own
+matcher (``train.match_weight``). Stage I runs
 ``--stage1-steps``; stage II runs ``--stage2-steps`` more on top of the frozen stage I, so each run's
 stage I is exactly the network a stage-I-only run (``model.stages=1``) would have made: the "stage I"
 rows score it (``ganforge sample --stage 1``), the "stage I + II" rows the full pipeline. Each run is scored by ``ganforge eval``'s protocol on the first ``--eval-images`` test
@@ -42,6 +47,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage1-steps", type=int, default=3000)
     parser.add_argument("--stage2-steps", type=int, default=3000)
+    parser.add_argument("--text-steps", type=int, help="text encoder pre-training steps (train.text_steps; default: "
+                        "the config's; 0 = none)")
+    parser.add_argument("--match-weight", type=float, default=0.0, help="train.match_weight (needs --text-steps > 0)")
     parser.add_argument("--n", type=int, default=20000, help="captioned-digits train items (test: a tenth)")
     parser.add_argument("--eval-images", type=int, default=1000, help="test captions scored for each run")
     parser.add_argument("--threads", type=int, default=2)
@@ -53,7 +61,12 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     s1, s2, n, images = (2, 2, 200, 20) if args.tiny else (args.stage1_steps, args.stage2_steps, args.n,
                                                           args.eval_images)
-    tiny = ["--batch-size", "8", "--set", "model.width=4", "--set", "data.limit=64"] if args.tiny else []
+    tiny = ["--batch-size", "8", "--set", "model.width=4", "--set", "data.limit=64", "--set", "train.text_batch_size=8"
+            ] if args.tiny else []
+    text = 2 if args.tiny else args.text_steps
+    # samples only at the phases' ends (train.sample_every=1000000 below)
+    text_flags = ([] if text is None else ["--set", f"train.text_steps={text}"]) + (
+        ["--set", f"train.match_weight={args.match_weight}"] if args.match_weight else [])
 
     from ganforge.engine.runtime import cpu_name
     from ganforge.family import load
@@ -74,7 +87,7 @@ def main() -> None:
         else:
             run_cli(["train", "stackgan", "--data", data, "--out", run.parent, "--name", run.name, "--quiet",
                      "--steps", s2, "--set", f"train.stage1_steps={s1}", "--set", f"train.threads={args.threads}",
-                     "--device", args.device, "--set", f"train.sample_every={s1 + s2}", *tiny, *flags])
+                     "--device", args.device, "--set", "train.sample_every=1000000", *tiny, *text_flags, *flags])
         seconds = time.monotonic() - t0
         result = evaluate_run(run, n=images, quiet=True)
         stage_rows = [k for k in result if k.startswith("stage")]   # stage II first, then stage I
@@ -93,7 +106,9 @@ def main() -> None:
                        docs / f"text2image-stage{stage}.png", nrow=8)
             (docs / "text2image-prompts.txt").write_text("\n".join(PROMPTS) + "\n")
     order = list(ROWS) + [k for k in scores if k.startswith("real")]
-    print(f"CPU: {cpu_name()}; device {args.device}; {args.threads} threads; stage I {s1} steps, stage II {s2} steps")
+    print(f"CPU: {cpu_name()}; device {args.device}; {args.threads} threads; text encoder "
+          f"{'default' if text is None else text} steps, match weight {args.match_weight}, stage I {s1} steps, "
+          f"stage II {s2} steps")
     print("\n".join(lines))
     print(table({k: scores[k] for k in order}))
     print(scores[ROWS[0]].card.lines())

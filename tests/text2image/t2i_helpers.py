@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from ganforge.config import from_dict, merge
+from ganforge.engine.checkpoint import checkpoint_files, load_checkpoint
 from ganforge.text2image.config import RunConfig
 
 
@@ -17,10 +18,19 @@ def need_mnist() -> None:
 
 
 def tiny(data: Path, **sections) -> RunConfig:
-    """A StackGAN of width 4 (stage I at 16 px), 2 stage I + 2 stage II steps of batch 4, a checkpoint every 2."""
+    """A StackGAN of width 4 (stage I at 16 px), 2 stage I + 2 stage II steps of batch 4, a checkpoint every 2; no
+    text phase (``train.text_steps=0``) unless given."""
     base = {"model": {"width": 4, "z_dim": 4, "embed_dim": 8, "text_dim": 8, "c_dim": 4, "stage1_size": 16},
             "data": {"dir": str(data), "limit": 16},
-            "train": {"steps": 2, "stage1_steps": 2, "batch_size": 4, "log_every": 1, "sample_every": 2,
+            "train": {"text_steps": 0,
+                      "steps": 2, "stage1_steps": 2, "batch_size": 4, "log_every": 1, "sample_every": 2,
                       "checkpoint_every": 2, "ema_decay": 0.9, "keep_checkpoints": 10, "threads": 1,
                       "sample_count": 2}}
     return from_dict(RunConfig, merge(base, sections))
+
+
+def tensors_at(run_dir: Path, step: int):
+    """(tensors without the RNG states, metadata) of a run's checkpoint at ``step``."""
+    path = [p for p in checkpoint_files(run_dir / "checkpoints") if p.name == f"step_{step:07d}.safetensors"][0]
+    tensors, meta = load_checkpoint(path)
+    return {k: v for k, v in tensors.items() if not k.startswith("rng.")}, meta

@@ -7,17 +7,10 @@ import torch
 
 import ganforge
 from ganforge.cli.main import main
-from ganforge.engine.checkpoint import checkpoint_files, load_checkpoint
 from ganforge.engine.loop import Trainer
 from ganforge.text2image.task import TextToImageTask
-from t2i_helpers import tiny
+from t2i_helpers import tensors_at, tiny
 from helpers import cli_error
-
-
-def tensors_at(run_dir, step):
-    path = [p for p in checkpoint_files(run_dir / "checkpoints") if p.name == f"step_{step:07d}.safetensors"][0]
-    tensors, meta = load_checkpoint(path)
-    return {k: v for k, v in tensors.items() if not k.startswith("rng.")}, meta
 
 
 def test_a_run_stopped_in_stage_one_and_resumed_equals_an_uninterrupted_one(tmp_path, captioned):
@@ -45,7 +38,8 @@ def test_a_run_stopped_in_stage_one_and_resumed_equals_an_uninterrupted_one(tmp_
 def test_train_sample_and_evaluate_from_the_command_line(tmp_path, captioned, capsys):
     runs = tmp_path / "runs"
     flags = ["--steps", "1", "--batch-size", "4", "--quiet", "--set", "train.stage1_steps=1", "--set", "model.width=4",
-             "--set", "model.stage1_size=16", "--set", "data.limit=16", "--set", "train.threads=1"]
+             "--set", "model.stage1_size=16", "--set", "data.limit=16", "--set", "train.threads=1",
+             "--set", "train.text_steps=1", "--set", "train.text_batch_size=4"]
     assert main(["train", "stackgan", "--data", str(captioned), "--out", str(runs), "--name", "one",
                  "--set", "model.stages=1", "--set", "model.ca=false", *flags]) == 0
     g = ganforge.load(runs / "one")
@@ -67,7 +61,7 @@ def test_train_sample_and_evaluate_from_the_command_line(tmp_path, captioned, ca
     printed = capsys.readouterr().out
     assert "R-precision (1 of 100)" in printed and "real 64x64" in printed and "real at 16x16" in printed
     scores = json.loads((tmp_path / "s.json").read_text())
-    assert set(scores) == {"stage II (step 2)", "stage I (step 2)", "real 64x64", "real at 16x16"}
+    assert set(scores) == {"stage II (step 3)", "stage I (step 3)", "real 64x64", "real at 16x16"}
     # the studio's prompt box: the same images as the command line, one-line errors as JSON
     from starlette.testclient import TestClient
 

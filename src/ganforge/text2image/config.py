@@ -34,6 +34,15 @@ class DataConfig:
 class TrainConfig(LoopConfig):
     """The engine's keys (``ganforge.engine.config.LoopConfig``) plus StackGAN's; ``steps`` is stage II's length."""
 
+    text_steps: int = option(600, min=0, help="contrastive pre-training steps of the text encoder (the first phase), "
+                             "which the generators and discriminators then read frozen; 0 = no pre-training: each "
+                             "network's encoder is trained by its GAN loss")
+    text_batch_size: int = option(128, min=2, help="caption-canvas pairs a step of the text phase (at most the "
+                                  "training items)")
+    lr_text: float = option(2e-3, min=0.0, help="learning rate of the text phase (Adam, betas 0.9 and 0.999)")
+    match_weight: float = option(0.0, min=0.0, help="weight of a matching term in the generator losses: symmetric "
+                                 "InfoNCE of the generated canvases and their captions under the run's own matcher "
+                                 "of the text phase (AttnGAN's DAMSM loss; needs train.text_steps > 0); 0 = off")
     steps: int = option(1500, min=0, help="stage II steps (after stage I; ignored when model.stages=1)")
     stage1_steps: int = option(1500, min=1, help="stage I steps (the first phase)")
     batch_size: int = option(32, min=2, help="canvases a step (at least 2: mismatched captions come from the batch)")

@@ -37,6 +37,13 @@ class TextToImageFamily(Family):
             out["train"].pop("steps", None)     # --max-minutes alone keeps the phase lengths
         return out
 
+    def resume_overrides(self, args: argparse.Namespace, saved: Dict[str, Any]) -> Dict[str, Any]:
+        """A run from before the text phase (its config.yaml has no ``train.text_steps``) resumes without it."""
+        out = super().resume_overrides(args, saved)
+        if saved and "text_steps" not in (saved.get("train") or {}):
+            out["train"]["text_steps"] = 0
+        return out
+
     def trainer(self, cfg: RunConfig, run_dir: Path, quiet: bool = False):
         from ganforge.engine.loop import Trainer
         from ganforge.text2image.task import TextToImageTask

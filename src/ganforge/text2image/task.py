@@ -1,13 +1,22 @@
-"""The text-to-image training task: StackGAN's stage I for ``stage1_steps``, then stage II with stage I frozen.
+"""The text-to-image training task: the text encoder pre-trained, StackGAN's stage I, then stage II with stage I frozen.
 
-Two engine phases on one step counter:
+Three engine phases on one step counter:
 
+- ``text`` (``text_steps``; 0 = none): a fresh :class:`~ganforge.text2image.metrics.matcher.Matcher` of the
+  run's sizes (image encoder + text encoder) learns to match the run's train canvases with their captions
+  (symmetric InfoNCE, the matcher's own loss); at the first stage I step its text encoder is copied into the
+  generator's, each discriminator's and the EMA generator's, which stay frozen (eval mode, no gradients,
+  in no optimizer) from then on: every network conditions on the pre-trained embedding, the
+  discriminators through their own learnt projection (``code``), the generators through CA. Without the
+  phase each network's encoder is trained by its own GAN loss, as before;
 - ``stage1``: the discriminator update is matching-aware (GAN-INT-CLS): real canvases with their own
   captions are "real"; generated canvases with those captions and real canvases with a mismatched
   caption (the batch's captions rolled by one, skipping rows whose rolled caption is the same text)
   share the "fake" side (``mismatch_weight`` of it to the mismatched pairs), all through
-  ``discriminator_objective``; then the generator update (text encoder, CA, stage I) against the same
-  fakes plus ``kl_weight`` times CA's KL term, the discriminators frozen;
+  ``discriminator_objective``; then the generator update (CA, stage I, and the text encoder when it is not
+  pre-trained) against the same fakes plus ``kl_weight`` times CA's KL term (and ``match_weight`` times the
+  InfoNCE of the fakes and their captions under the run's frozen matcher: AttnGAN's DAMSM term), the
+  discriminators frozen;
 - ``stage2``: stage I (its text encoder, CA and generator) is frozen and in eval mode; stage II's
   generator takes stage I's image and its own CA code, and its discriminator judges 64x64 canvases the
   same matching-aware way.
@@ -20,6 +29,7 @@ the captions in ``samples/captions.txt``.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 from pathlib import Path
 from typing import Dict, List
@@ -32,7 +42,7 @@ from ganforge.engine.run_folder import RunFolder
 from ganforge.engine.state import TrainState
 from ganforge.engine.stats import Stats
 from ganforge.engine.task import Phase, Task, Update
-from ganforge.errors import ConfigError
+from ganforge.errors import CheckpointError, ConfigError
 from ganforge.losses import create_loss
 from ganforge.losses.objectives import discriminator_objective
 from ganforge.media.images import make_grid
@@ -40,9 +50,12 @@ from ganforge.media.reading import to_uint8, to_unit_range
 from ganforge.media.writers import save_samples
 from ganforge.text2image.config import RunConfig
 from ganforge.text2image.data.dataset import BUILD_HINT, load_captioned, resolve_folder
+from ganforge.text2image.metrics.matcher import Matcher, contrastive_loss
+from ganforge.text2image.metrics.scores import r_precision
 from ganforge.text2image.models import create_model
 
 PER_CAPTION = 4
+PRECISION_ITEMS = 1000     # train canvases the text phase's R-precision is measured on at its end
 
 
 def mismatched(tokens: torch.Tensor) -> torch.Tensor:
@@ -85,25 +98,90 @@ class TextToImageTask(Task):
         self.state.modules["generator"] = self.G
         self.state.modules["discriminator"] = self.D
         betas = (t.beta1, t.beta2)
-        stage1 = [p for part in self.G.stage1_parts() for p in part.parameters()]
+        stage1 = [p for part in self.G.stage1_parts() for p in self.trained(part)]
         self.state.optimizers["optim_g"] = torch.optim.Adam(stage1, lr=t.lr_g, betas=betas)
-        self.state.optimizers["optim_d"] = torch.optim.Adam(self.D["stage1"].parameters(), lr=t.lr_d, betas=betas)
+        self.state.optimizers["optim_d"] = torch.optim.Adam(self.trained(self.D["stage1"]), lr=t.lr_d, betas=betas)
         if m.stages == 2:
             stage2 = list(self.G.ca2.parameters()) + list(self.G.stage2.parameters())
             self.state.optimizers["optim_g2"] = torch.optim.Adam(stage2, lr=t.lr_g, betas=betas)
-            self.state.optimizers["optim_d2"] = torch.optim.Adam(self.D["stage2"].parameters(), lr=t.lr_d, betas=betas)
+            self.state.optimizers["optim_d2"] = torch.optim.Adam(self.trained(self.D["stage2"]), lr=t.lr_d, betas=betas)
         self.state.add_ema("generator", t.ema_decay)
-        self.phases = [Phase("stage1", t.stage1_steps)]
+        self.matcher, self._text_ready = None, False
+        self.phases = []
+        if t.text_steps:
+            self.matcher = Matcher(m.embed_dim, m.text_dim).to(self.device)
+            self.state.modules["text_matcher"] = self.matcher
+            self.state.optimizers["optim_text"] = torch.optim.Adam(self.matcher.parameters(), lr=t.lr_text)
+            size = min(t.text_batch_size, len(self.data))
+            if size % self.world:
+                raise ConfigError(f"train.text_batch_size {size} does not split over {self.world} processes; use a "
+                                  f"multiple of {self.world}")
+            self.text_sampler = BatchSampler(len(self.data), size, t.seed, what="canvases")
+            self.phases.append(Phase("text", t.text_steps))
+        elif t.match_weight > 0:
+            raise ConfigError(f"train.match_weight={t.match_weight} needs the run's matcher, which the text phase "
+                              "trains: set train.text_steps above 0 (e.g. 600), or train.match_weight=0")
+        self.phases.append(Phase("stage1", t.stage1_steps))
         if m.stages == 2 and t.steps:
             self.phases.append(Phase("stage2", t.steps))
         self.stats = Stats()
         self._shared: Dict[str, torch.Tensor] = {}
 
-    def batch(self, step: int):
-        """This rank's slice of batch ``step``: real 64x64 canvases in [-1, 1] and their caption tokens."""
-        per = self.cfg.train.batch_size // self.world
-        idx = self.sampler.indices(step)[self.rank * per:(self.rank + 1) * per]
-        return to_unit_range(self.data.images[idx]).to(self.device), self.data.tokens[idx].to(self.device)
+    def batch(self, step: int, sampler: BatchSampler = None):
+        """This rank's slice of batch ``step``: real 64x64 uint8 canvases and their caption tokens."""
+        sampler = sampler or self.sampler
+        per = sampler.batch_size // self.world
+        idx = sampler.indices(step)[self.rank * per:(self.rank + 1) * per]
+        return self.data.images[idx].to(self.device), self.data.tokens[idx].to(self.device)
+
+    # ------------------------------------------------------------------ the text phase and its frozen encoder
+    def text_encoders(self) -> List[torch.nn.Module]:
+        """Every network's text encoder: the generator's, each discriminator's, the EMA generator's."""
+        out = [self.G.text, *(d.text for d in self.D.values())]
+        return out + ([self.state.ema.module.text] if self.state.ema is not None else [])
+
+    def trained(self, module: torch.nn.Module) -> List[torch.nn.Parameter]:
+        """The parameters of ``module`` its GAN optimizer updates: all but a pre-trained text encoder's."""
+        if not self.cfg.train.text_steps:
+            return list(module.parameters())
+        frozen = {id(p) for enc in self.text_encoders() for p in enc.parameters()}
+        return [p for p in module.parameters() if id(p) not in frozen]
+
+    def freeze_text(self) -> None:
+        """After the text phase: the matcher's text encoder into every network's (once; it no longer changes, so
+        doing it again after a resume is exact), all of them in eval mode without gradients."""
+        if self.matcher is None:
+            return
+        if not self._text_ready:
+            trained = self.matcher.text_encoder.state_dict()
+            for enc in self.text_encoders():
+                enc.load_state_dict(trained)
+            self._text_ready = True
+        for enc in self.text_encoders():
+            enc.eval()
+            for p in enc.parameters():
+                p.requires_grad_(False)
+                p.grad = None
+
+    def text_updates(self, step: int, index: int) -> List[Update]:
+        images, tokens = self.batch(step, self.text_sampler)
+        shared = self._shared = {}
+
+        def loss(i: int) -> torch.Tensor:
+            shared["text_loss"], shared["text_accuracy"] = contrastive_loss(self.matcher, images, tokens)
+            return shared["text_loss"]
+
+        if index == self.cfg.train.text_steps - 1:
+            shared["measure"] = True
+        return [Update("text", "text_matcher", "optim_text", loss)]
+
+    @torch.no_grad()
+    def text_r_precision(self) -> float:
+        """R-precision (1 of 100) of the run's matcher on its first train canvases: what the phase learnt."""
+        n = min(PRECISION_ITEMS, len(self.data))
+        tokens = self.data.tokens[:n]
+        return r_precision(copy.deepcopy(self.matcher).cpu().eval(), self.data.images[:n], tokens, tokens,
+                           seed=self.cfg.train.seed)
 
     def low(self, images: torch.Tensor) -> torch.Tensor:
         size = self.cfg.model.stage1_size
@@ -119,7 +197,10 @@ class TextToImageTask(Task):
 
     def updates(self, step: int, phase: str, index: int) -> List[Update]:
         t = self.cfg.train
+        if phase == "text":
+            return self.text_updates(step, index)
         real, tokens = self.batch(step)
+        real = to_unit_range(real)
         g = step_generator(t.seed, step, stream=1)
         z = {k: v.to(self.device) for k, v in self.G.latents(len(real), g).items()}
         wrong = mismatched(tokens)
@@ -130,6 +211,7 @@ class TextToImageTask(Task):
         shared = self._shared = {}
 
         def generate() -> None:
+            self.freeze_text()
             if stage == 1:
                 shared["fake"], _, shared["kl"] = self.G(z, tokens, stage=1)
                 return
@@ -156,19 +238,33 @@ class TextToImageTask(Task):
         def g_loss(i: int) -> torch.Tensor:
             adversarial = self.loss.generator(D(shared["fake"], tokens).float())
             shared["g_adv"] = adversarial
-            return adversarial + t.kl_weight * shared["kl"]
+            total = adversarial + t.kl_weight * shared["kl"]
+            if t.match_weight > 0:        # the run's own matcher (frozen here), never the evaluation's
+                shared["match"], _ = contrastive_loss(self.matcher, shared["fake"], tokens)
+                total = total + t.match_weight * shared["match"]
+            return total
 
         d_name, g_name = ("discriminator", "generator")
         opt_d, opt_g = ("optim_d", "optim_g") if stage == 1 else ("optim_d2", "optim_g2")
         after = lambda: self.loss.after_discriminator_step(D)  # noqa: E731
         return [Update("d" if stage == 1 else "d2", d_name, opt_d, d_loss, after=after),
-                Update("g" if stage == 1 else "g2", g_name, opt_g, g_loss, frozen=("discriminator",))]
+                Update("g" if stage == 1 else "g2", g_name, opt_g, g_loss,
+                       frozen=("discriminator",) + (("text_matcher",) if self.matcher is not None else ()))]
 
     def after_step(self, step: int) -> None:
         s, v = self.stats, self._shared
+        if "text_loss" in v:
+            s.report("text/loss", v["text_loss"])
+            s.report("text/accuracy", v["text_accuracy"])
+            if v.get("measure"):
+                s.report("text/r_precision", self.text_r_precision())
+            return
+        self.freeze_text()       # the trainer switched gradients on for the whole generator: the encoders stay frozen
         s.report("loss/d", v["d_loss"])
         s.report("loss/g", v["g_adv"])
         s.report("loss/kl", v["kl"])
+        if "match" in v:
+            s.report("loss/match", v["match"])
         s.report("D(x)", torch.sigmoid(v["real"]))
         s.report("D(G(z))", torch.sigmoid(v["fake_logits"]))
         if "wrong" in v:
@@ -177,7 +273,15 @@ class TextToImageTask(Task):
     # ------------------------------------------------------------------ the rest the engine asks for
     def meta(self) -> dict:
         return {"model": self.cfg.model.name, "model_config": dataclasses.asdict(self.cfg.model),
-                "data": self.data.name, "thresholds": self.data.thresholds}
+                "data": self.data.name, "thresholds": self.data.thresholds, "text_steps": self.cfg.train.text_steps}
+
+    def check_checkpoint(self, meta: dict, path: Path) -> None:
+        super().check_checkpoint(meta, path)
+        saved = meta.get("text_steps", 0)          # runs from before the text phase had none
+        if saved != self.cfg.train.text_steps:
+            raise CheckpointError(f"{path} was trained with train.text_steps={saved} (text encoder pre-training), "
+                                  f"this run asks for {self.cfg.train.text_steps}; resume it with --set "
+                                  f"train.text_steps={saved}")
 
     def prepare_run(self, run: RunFolder, resumed: bool) -> dict:
         run.samples_dir.mkdir(parents=True, exist_ok=True)
@@ -185,6 +289,8 @@ class TextToImageTask(Task):
         return {"data": self.data.name, "data_dir": str(Path(self.data_dir).resolve())}
 
     def progress_values(self, values: Dict[str, float]) -> Dict[str, float]:
+        if "text/loss" in values:
+            return {"nce": values["text/loss"], "acc": values["text/accuracy"]}
         return {"d": values["loss/d"], "g": values["loss/g"], "kl": values["loss/kl"],
                 "img/s": values.get("images_per_s", 0.0)}
 
@@ -195,7 +301,7 @@ class TextToImageTask(Task):
         G = self.state.sampling_module()
         was_training = G.training
         G.eval()
-        two = len(self.phases) == 2 and step > self.phases[0].steps
+        two = self.phases[-1].name == "stage2" and step > sum(p.steps for p in self.phases[:-1])
         low, high, _ = G(self.fixed, self.fixed_tokens, stage=2 if two else 1)
         G.train(was_training)
         rows = [F.interpolate(low, size=64, mode="nearest").view(-1, PER_CAPTION, 1, 64, 64)]

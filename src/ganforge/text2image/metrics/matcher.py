@@ -1,13 +1,18 @@
-"""The text-image matcher behind R-precision: a small image encoder and a text encoder trained contrastively.
+"""The text-image matcher: a small image encoder and a text encoder trained contrastively.
 
 Architecture: image 64x64 -> four stride-2 convolutions (16, 32, 64, 64 channels, LeakyReLU) -> linear 64;
 caption -> word embeddings 32 -> GRU 64 (the generators' :class:`TextEncoder`) -> linear 64; both
-L2-normalised, similarity = cosine. Trained on a captioned-digits train split with the symmetric
-InfoNCE loss (image -> caption and caption -> image cross-entropy over the batch, temperature 0.1),
-Adam with a linear decay, seeded batches. It is a separate network from every GAN's encoders, so a
-generator cannot be tuned against it. The weights of the default build ship in the package
-(``weights/text-image-matcher.safetensors``, sha256 in every card); ``ganforge features train-matcher``
-reproduces them (safetensors, seed, steps and test R-precision in the header).
+L2-normalised, similarity = cosine; the symmetric InfoNCE loss (image -> caption and caption -> image
+cross-entropy over the batch, temperature 0.1). One network and one loss serve two uses:
+
+- R-precision's judge: trained on a captioned-digits train split (Adam with a linear decay, seeded
+  batches); the weights of the default build ship in the package (``weights/text-image-matcher.safetensors``,
+  sha256 in every card); ``ganforge features train-matcher`` reproduces them (safetensors, seed, steps and
+  test R-precision in the header);
+- each StackGAN run's own text encoder: the ``text`` phase (``train.text_steps``) trains a fresh matcher of
+  the run's sizes on the run's train split, and the generator and discriminators condition on its frozen
+  text encoder. That is a separate network from the shipped one, so a generator cannot be tuned against its
+  judge.
 """
 from __future__ import annotations
 
@@ -32,19 +37,22 @@ DIM, TEMPERATURE = 64, 0.1
 
 
 class Matcher(nn.Module):
-    def __init__(self):
+    """Images and captions into one space of unit vectors (the shipped judge's sizes by default)."""
+
+    def __init__(self, embed_dim: int = 32, text_dim: int = 64, dim: int = DIM):
         super().__init__()
         layers, cin = [], 1
         for ch in (16, 32, 64, 64):
             layers += [nn.Conv2d(cin, ch, 4, 2, 1), nn.LeakyReLU(0.2, True)]
             cin = ch
-        self.image = nn.Sequential(*layers, nn.Flatten(), nn.Linear(64 * 4 * 4, DIM))
-        self.text_encoder = TextEncoder(32, 64)
-        self.text = nn.Linear(64, DIM)
+        self.image = nn.Sequential(*layers, nn.Flatten(), nn.Linear(64 * 4 * 4, dim))
+        self.text_encoder = TextEncoder(embed_dim, text_dim)
+        self.text = nn.Linear(text_dim, dim)
 
     def embed_images(self, images: torch.Tensor) -> torch.Tensor:
-        """uint8 ``[N, 1, 64, 64]`` (other sizes are resized bilinearly) -> unit vectors ``[N, DIM]``."""
-        x = images.float().div(127.5).sub(1.0)
+        """uint8 ``[N, 1, 64, 64]``, or floats in [-1, 1] (a generator's, differentiably), other sizes resized
+        bilinearly -> unit vectors ``[N, DIM]``."""
+        x = images.float().div(127.5).sub(1.0) if images.dtype == torch.uint8 else images
         if x.shape[-1] != 64:
             x = F.interpolate(x, size=64, mode="bilinear", align_corners=False)
         return F.normalize(self.image(x), dim=1)
@@ -53,10 +61,15 @@ class Matcher(nn.Module):
         return F.normalize(self.text(self.text_encoder(tokens)), dim=1)
 
 
-def contrastive_loss(m: Matcher, images: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+def contrastive_loss(m: Matcher, images: torch.Tensor, tokens: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """(symmetric InfoNCE of a batch of uint8 canvases and their caption tokens, share of in-batch retrievals
+    right: each image's caption and each caption's image ranked first among the batch's, both directions)."""
     logits = m.embed_images(images) @ m.embed_texts(tokens).T / TEMPERATURE
-    target = torch.arange(len(images))
-    return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target))
+    target = torch.arange(len(images), device=logits.device)
+    loss = 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target))
+    with torch.no_grad():
+        right = 0.5 * ((logits.argmax(1) == target).float().mean() + (logits.argmax(0) == target).float().mean())
+    return loss, right
 
 
 def train_matcher(data_dir: str, out: Optional[str] = None, steps: int = 1500, batch_size: int = 128, lr: float = 2e-3,
@@ -74,7 +87,7 @@ def train_matcher(data_dir: str, out: Optional[str] = None, steps: int = 1500, b
     t0 = time.monotonic()
     for _ in tqdm(range(steps), desc="train text-image matcher", disable=True if quiet else None, leave=False):
         idx = torch.randint(0, len(train), (min(batch_size, len(train)),), generator=order)
-        loss = contrastive_loss(m, train.images[idx], train.tokens[idx])
+        loss, _ = contrastive_loss(m, train.images[idx], train.tokens[idx])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

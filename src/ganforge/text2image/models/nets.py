@@ -1,8 +1,10 @@
 """StackGAN's networks, CPU-sized: text encoder, conditioning augmentation, stage I/II generators, the text-aware D.
 
 - :class:`TextEncoder`: word embeddings and a GRU over the caption's tokens; the GRU state at the last
-  word is the caption embedding. Every network that reads text has its own encoder, trained with that
-  network's loss (the generators' by the generator losses, each discriminator's by its own).
+  word is the caption embedding. Every network that reads text has its own encoder: by default all of them
+  hold the same weights, pre-trained contrastively in the run's ``text`` phase and frozen
+  (``text2image/task.py``); with ``train.text_steps=0`` each is trained with its network's loss (the
+  generators' by the generator losses, each discriminator's by its own).
 - :class:`ConditioningAugmentation` (Zhang et al. 2017): a linear map of the embedding to ``mu`` and
   ``log sigma^2``; the code is ``mu + sigma * eps`` (reparameterised), regularised by
   KL(N(mu, sigma) || N(0, I)); switched off, the code is ``mu`` and the KL term 0.
