@@ -29,6 +29,19 @@ def tiny(data: Path, **sections) -> RunConfig:
     return from_dict(RunConfig, merge(base, sections))
 
 
+def whole_and_resumed(cfg: RunConfig, tmp_path: Path, stop_at: int):
+    """Train ``cfg`` uninterrupted into ``tmp_path/whole``, and into ``tmp_path/split`` stopped at ``stop_at`` then
+    resumed; returns the resumed trainer."""
+    from ganforge.engine.loop import Trainer
+    from ganforge.text2image.task import TextToImageTask
+
+    Trainer(TextToImageTask(cfg, quiet=True), tmp_path / "whole", quiet=True).fit()
+    Trainer(TextToImageTask(cfg, quiet=True), tmp_path / "split", quiet=True).fit(stop_at=stop_at)
+    second = Trainer(TextToImageTask(cfg, quiet=True), tmp_path / "split", quiet=True)
+    second.fit(resume=True)
+    return second
+
+
 def tensors_at(run_dir: Path, step: int):
     """(tensors without the RNG states, metadata) of a run's checkpoint at ``step``."""
     path = [p for p in checkpoint_files(run_dir / "checkpoints") if p.name == f"step_{step:07d}.safetensors"][0]

@@ -14,7 +14,7 @@ from ganforge.engine.checkpoint import load_checkpoint, save_checkpoint
 from ganforge.engine.loop import Trainer
 from ganforge.errors import ConfigError
 from ganforge.text2image.task import TextToImageTask
-from t2i_helpers import tensors_at, tiny
+from t2i_helpers import tensors_at, tiny, whole_and_resumed
 from helpers import cli_error
 
 
@@ -49,10 +49,7 @@ def test_the_contrastive_loss_falls_and_the_encoder_is_frozen_afterwards(tmp_pat
 
 def test_a_run_stopped_at_the_end_of_the_text_phase_and_resumed_equals_an_uninterrupted_one(tmp_path, captioned):
     cfg = tiny(captioned, train={"text_steps": 2, "text_batch_size": 8, "match_weight": 0.5})
-    Trainer(TextToImageTask(cfg, quiet=True), tmp_path / "whole", quiet=True).fit()
-    Trainer(TextToImageTask(cfg, quiet=True), tmp_path / "split", quiet=True).fit(stop_at=2)
-    second = Trainer(TextToImageTask(cfg, quiet=True), tmp_path / "split", quiet=True)
-    second.fit(resume=True)
+    second = whole_and_resumed(cfg, tmp_path, stop_at=2)
     assert second.step == 6 and second.resumed_from.name == "step_0000002.safetensors"
     a, meta = tensors_at(tmp_path / "whole", 6)
     b, _ = tensors_at(tmp_path / "split", 6)

@@ -7,18 +7,13 @@ import torch
 
 import ganforge
 from ganforge.cli.main import main
-from ganforge.engine.loop import Trainer
-from ganforge.text2image.task import TextToImageTask
-from t2i_helpers import tensors_at, tiny
+from t2i_helpers import tensors_at, tiny, whole_and_resumed
 from helpers import cli_error
 
 
 def test_a_run_stopped_in_stage_one_and_resumed_equals_an_uninterrupted_one(tmp_path, captioned):
     cfg = tiny(captioned)
-    Trainer(TextToImageTask(cfg, quiet=True), tmp_path / "whole", quiet=True).fit()
-    Trainer(TextToImageTask(cfg, quiet=True), tmp_path / "split", quiet=True).fit(stop_at=1)
-    second = Trainer(TextToImageTask(cfg, quiet=True), tmp_path / "split", quiet=True)
-    second.fit(resume=True)
+    second = whole_and_resumed(cfg, tmp_path, stop_at=1)
     assert second.step == 4 and second.resumed_from.name == "step_0000001.safetensors"
     a, meta = tensors_at(tmp_path / "whole", 4)
     b, _ = tensors_at(tmp_path / "split", 4)
