@@ -271,3 +271,29 @@ def test_create_page_draws_a_text2image_prompt_and_shows_an_unknown_word_in_the_
     assert not page.is_visible("#error") and page.js_errors == []   # in the prompt box, not the banner or a throw
     assert page.is_visible("#prompt-image")   # the last grid stays
     screenshot(page, "create-prompt")
+
+
+def test_runs_page_shows_the_evaluation_views_of_a_run(live_server, eval_run, page, tmp_path, monkeypatch):
+    """`ganforge eval RUN --extractor all --views` writes eval/views; the Runs page lists and draws them."""
+    from ganforge.cli.main import main
+    from ganforge.image.data import load_split
+
+    monkeypatch.setenv("GANFORGE_CACHE", str(tmp_path / "cache"))
+    digits = load_split("embedded").images
+    ref, train = tmp_path / "ref.npz", tmp_path / "train.npz"
+    np.savez(ref, images=digits[:300, 0].numpy())
+    np.savez(train, images=digits[1000:1400, 0].numpy())
+    had_eval = (eval_run / "eval").exists()
+    assert main(["eval", str(eval_run), "--ref", str(ref), "--n", "64", "--metrics", "fid", "--extractor", "all",
+                 "--threads", "1", "--views", "--neighbours-in", str(train)]) == 0
+    page.goto(live_server.url + "/runs#tiny-eval")
+    page.wait_for_function("() => window.studioRuns.loaded && window.studioRuns.name === 'tiny-eval'")
+    page.wait_for_function("() => !document.querySelector('#eval-views').hidden && "
+                           "document.querySelectorAll('#views-grids img').length === 4")
+    summary = page.inner_text("#views-summary")
+    assert "64 samples of" in summary and "pixel-exact copies" in summary
+    for name in ("mnist-classifier", "mnist-resnet", "mnist-autoencoder"):
+        assert f"{name}: " in summary and f"worst samples by {name}" in page.inner_text("#views-grids")
+    page.wait_for_function("() => [...document.querySelectorAll('#views-grids img')].every((i) => i.naturalWidth > 0)")
+    shutil.rmtree(eval_run / "eval" / "views" if had_eval else eval_run / "eval")   # leave the run as it was
+    assert not page.is_visible("#error") and page.js_errors == []

@@ -68,7 +68,8 @@ def test_the_form_is_checked_key_by_key_like_the_cli(client):
                     headers={"content-type": "application/json"})
     assert r.status_code == 400 and "must be finite" in r.json()["error"]
     defaults = client.get("/api/train/defaults?model=dcgan").json()
-    assert defaults["family"] == "image" and defaults["settings"]["train.lr_g"] == 2e-4
+    assert defaults["family"] == "image" and defaults["settings"]["train.lr_g"] == 3e-4   # dcgan's recommended
+    assert defaults["settings"]["train.batch_size"] == 32
     assert defaults["settings"]["augment.kind"] == "none"     # the form's augment choice, sent as its config key
     assert defaults["choices"] == {"augment.kind": ["none", "ada", "diffaugment"]}
     assert {"stylegan2", "biggan"} <= set(client.get("/api/train/options").json()["families"]["image"])
@@ -146,7 +147,7 @@ def test_train_pause_change_resume_stop_fork_and_compare_in_chromium(live_server
     page.wait_for_function("""() => { const s = window.studioTrain, m = s.markers || [];
         return m.length === 1 && m[0].label === 'lr_g=0.0001' && s.stats.some((r) => r.step > m[0].x); }""",
                            timeout=60_000)
-    assert "train.lr_g 0.0002 → 0.0001 (studio)" in page.inner_text("#events")
+    assert "train.lr_g 0.0003 → 0.0001 (studio)" in page.inner_text("#events")   # from dcgan's recommended 3e-4
     screenshot(page, "train")
     page.click("#stop")
     page.wait_for_function("() => document.querySelector('#steer-status').dataset.state === 'idle'", timeout=60_000)

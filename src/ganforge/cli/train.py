@@ -99,7 +99,10 @@ def build_config(family: Family, args: argparse.Namespace):
                                   "restore the run's config.yaml, or start a new run with --config")
         return load_config(family.config_class, base=merge(data, family.resume_overrides(args, data)),
                            overrides=args.overrides)
-    base = merge(family.model_defaults(args.model), read_yaml(args.config) if args.config else {})
+    yaml = read_yaml(args.config) if args.config else {}
+    yaml_model = yaml.get("model")
+    named = args.model or (yaml_model.get("name") if isinstance(yaml_model, dict) else None)   # None: the default
+    base = merge(family.model_defaults(named), yaml)
     data = merge(base, family.config_from_flags(args))
     cfg = load_config(family.config_class, base=data, overrides=args.overrides)
     return family.finish_config(cfg, data, args)

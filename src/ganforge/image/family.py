@@ -29,10 +29,12 @@ class ImageFamily(Family):
 
         return list_models()
 
-    def model_defaults(self, model: str) -> Dict[str, Any]:
+    def model_defaults(self, model: Optional[str]) -> Dict[str, Any]:
+        """The settings ``model`` recommends (no model named: those of the default model, dcgan)."""
+        from ganforge.image.config import ModelConfig
         from ganforge.image.models import model_defaults
 
-        return model_defaults(model)
+        return model_defaults(model or ModelConfig().name)
 
     def create_model(self, name: str, **config: Any):
         from ganforge.image.models import create_model
