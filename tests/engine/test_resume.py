@@ -90,11 +90,12 @@ def test_a_rate_given_at_resume_is_the_rate_the_optimizer_uses_and_is_printed(tm
     out = run_cli(["train", "--resume", str(tmp_path / "r"), "--steps", "4", "--set", "train.lr_g=1e-5",
                    "--set", "train.beta1=0.3"], cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "optim_g lr 0.0002 -> 1e-05" in out.stderr and "optim_g betas (0.5, 0.999) -> (0.3, 0.999)" in out.stderr
+    # dcgan's recommended lr 3e-4 -> the rate given at resume
+    assert "optim_g lr 0.0003 -> 1e-05" in out.stderr and "optim_g betas (0.5, 0.999) -> (0.3, 0.999)" in out.stderr
     assert "optim_d lr" not in out.stderr                    # unchanged rates are not reported
     _, meta = final_tensors(tmp_path / "r")
     assert meta["optim_g"]["param_groups"][0]["lr"] == 1e-5
-    assert meta["optim_d"]["param_groups"][0]["lr"] == 2e-4
+    assert meta["optim_d"]["param_groups"][0]["lr"] == 3e-4                # dcgan's recommended rate, kept
     assert "lr_g: 1.0e-05" in (tmp_path / "r" / "config.yaml").read_text()
 
 
