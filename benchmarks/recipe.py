@@ -122,6 +122,14 @@ def child(entry: str, overrides: List[str], spec: str, data_dir, marks_s: List[f
 
 
 # ----------------------------------------------------------------------------- the parent
+FLOOR = "floor (real training images)"
+
+
+def set_name(entry: str, result: dict) -> str:
+    """A sample set's name in the table and the score cache, e.g. ``default 10 min``."""
+    return f"{entry} {result['budget_min']:g} min"
+
+
 def score_all(entries: Dict[str, List[dict]], args, out: Path) -> Dict[str, dict]:
     """{extractor: {set name: {fid, precision, recall}}} for every sample set and the floor (cached in ``out``)."""
     from ganforge.metrics import Evaluator
@@ -129,11 +137,10 @@ def score_all(entries: Dict[str, List[dict]], args, out: Path) -> Dict[str, dict
     cache_path = out / "scores.json"
     cache = json.loads(cache_path.read_text()) if cache_path.exists() else {}
     real = training_images(args.data, args.data_dir)[:args.n]
+    sets = [(FLOOR, None)] + [(set_name(e, r), r["npz"]) for e, rs in entries.items() for r in rs]
     for extractor in args.extractors.split(","):
         evaluator = Evaluator(args.ref, extractor, data_dir=args.data_dir, resize="bilinear")
         done = cache.setdefault(extractor, {})
-        sets = [("floor (real training images)", None)] + [(f"{e} {r['budget_min']:g} min", r["npz"])
-                                                            for e, rs in entries.items() for r in rs]
         for name, npz in sets:
             if name in done:
                 continue
@@ -172,16 +179,15 @@ def report(entries: Dict[str, List[dict]], scores: Dict[str, dict]) -> str:
     extractors = list(scores)
     head = "| set | steps | img/s | " + " | ".join(f"{e} FID / P / R" for e in extractors) + " |"
     lines = [head, "|" + "---|" * (3 + len(extractors))]
-    names = ["floor (real training images)"] + [f"{e} {r['budget_min']:g} min" for e, rs in entries.items()
-                                                for r in rs]
-    info = {f"{e} {r['budget_min']:g} min": r for e, rs in entries.items() for r in rs}
+    info = {set_name(e, r): r for e, rs in entries.items() for r in rs}
+    names = [FLOOR] + list(info)
     for name in names:
         r = info.get(name, {})
         cells = [f"{scores[e][name]['fid']:.1f} / {scores[e][name]['precision']:.2f} / "
                  f"{scores[e][name]['recall']:.2f}" for e in extractors]
         lines.append(f"| {name} | {r.get('steps', '')} | {r.get('images_per_s', '')} | " + " | ".join(cells) + " |")
     if "textbook" in entries:
-        longest = f"textbook {entries['textbook'][-1]['budget_min']:g} min"
+        longest = set_name("textbook", entries["textbook"][-1])
         lines.append("")
         for name in names[1:]:
             if name.startswith("textbook"):
